@@ -1,0 +1,52 @@
+package dev.spindle.bridge.cli;
+
+import java.util.List;
+
+/** {@code ./spindle COMMAND ...}: dispatches to one class per command. */
+public final class Main {
+
+    private static final String USAGE = """
+            usage: spindle COMMAND [ARGS]
+              exec [options] USER@HOST -- CMD [ARGS...]   run a command on a target through its agent
+              exec --local [options] -- CMD [ARGS...]     the same with a locally spawned agent
+              bench spine                                 cold/warm/bootstrap numbers against OpenSSH on loopback
+              demo                                        the README's first command: a few execs over one login
+            'spindle exec --help' lists the exec options.""";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int status;
+        try {
+            status = run(List.of(args));
+        } catch (UsageException e) {
+            System.err.println("spindle: " + e.getMessage());
+            status = 2;
+        }
+        System.out.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    static int run(List<String> args) throws UsageException {
+        if (args.isEmpty() || args.get(0).equals("-h") || args.get(0).equals("--help")) {
+            System.out.println(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        List<String> rest = args.subList(1, args.size());
+        return switch (args.get(0)) {
+            case "exec" -> new ExecCommand(ExecArguments.parse(rest)).run();
+            case "bench" -> BenchCommand.run(rest);
+            case "demo" -> DemoCommand.run(rest);
+            default -> throw new UsageException("unknown command '" + args.get(0) + "'\n" + USAGE);
+        };
+    }
+
+    /** Bad command line: printed with the usage, exit status 2. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.spindle.bus.router;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One log record from an agent: a LOG frame, or a line of login noise before the ready marker
+ * (then {@code name} is {@code "preamble"}).
+ *
+ * @param context the agent's context id
+ * @param stream  the name of the stream it came through
+ * @param name    the agent-side logger name, e.g. {@code "spindle_agent.router"} or {@code "stderr"}
+ * @param level   a Python logging level: 10 DEBUG, 20 INFO, 30 WARNING, 40 ERROR, 50 CRITICAL
+ * @param message the text
+ */
+public record AgentLog(int context, String stream, String name, int level, String message) {
+
+    public static final int DEBUG = 10;
+    public static final int INFO = 20;
+    public static final int WARNING = 30;
+    public static final int ERROR = 40;
+
+    /** Reads a LOG payload {@code {"name", "level", "msg"}}; the target wrote it, so wrong types fall back. */
+    static AgentLog fromPayload(int context, String stream, JsonObject payload) {
+        Object level = payload.getValue("level");
+        return new AgentLog(context, stream, text(payload.getValue("name"), "?"),
+                level instanceof Number number ? number.intValue() : INFO, text(payload.getValue("msg"), ""));
+    }
+
+    private static String text(Object value, String missing) {
+        return value == null ? missing : value.toString();
+    }
+}

@@ -1,0 +1,188 @@
+package dev.spindle.bus.router;
+
+import dev.spindle.bus.Frame;
+import dev.spindle.bus.Protocol;
+import dev.spindle.bus.call.DeadContextException;
+import dev.spindle.bus.codec.FrameDecoder;
+import dev.spindle.bus.codec.FrameEncoder;
+import dev.spindle.bus.codec.FrameException;
+import dev.spindle.bus.codec.ReadyMarkerScanner;
+import dev.spindle.bus.transport.ByteTransport;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * One attached transport: reads login noise up to the ready marker, then frames, and writes
+ * frames. A protocol error closes this stream only, with the error as the reason.
+ *
+ * <p>State is confined to the router's context; transport callbacks hop onto it. The counters are
+ * volatile so {@link #stats()} can be read from any thread; only the context writes them.
+ */
+final class AttachedStream implements AgentStream {
+
+    private final ByteTransport transport;
+    private final IdBlock block;
+    private final String name;
+    private final int maxFrame;
+    private final ContextHop hop;
+    private final StreamEvents events;
+    private final ReadyMarkerScanner scanner = new ReadyMarkerScanner(Protocol.MAX_PREAMBLE);
+    private final FrameDecoder decoder;
+    private final Promise<Void> ready = Promise.promise();
+    private final Promise<String> closed = Promise.promise();
+    private volatile long bytesIn;
+    private volatile long bytesOut;
+    private volatile int callsInFlight;
+    private volatile long framesDropped;
+    private boolean open = true;
+    private Future<Void> transportClosed; // set once, when the stream closes
+
+    AttachedStream(ByteTransport transport, IdBlock block, String name, int maxFrame, ContextHop hop,
+                   StreamEvents events) {
+        this.transport = transport;
+        this.block = block;
+        this.name = name;
+        this.maxFrame = maxFrame;
+        this.hop = hop;
+        this.events = events;
+        this.decoder = new FrameDecoder(maxFrame);
+    }
+
+    /** Starts reading; called once, on the context, after the stream is in the route table. */
+    void start() {
+        transport.handlers(chunk -> hop.run(() -> received(chunk)), reason -> hop.run(() -> transportEnded(reason)));
+    }
+
+    /**
+     * Writes {@code frame} to the agent; silently does nothing once the stream is closed, because
+     * whatever waited on this stream has already been failed by the close.
+     *
+     * @throws IllegalArgumentException if the payload is over the maximum frame size
+     */
+    void send(Frame frame) {
+        if (frame.payload().length() > maxFrame) {
+            throw new IllegalArgumentException("frame of " + frame.payload().length()
+                    + " bytes exceeds the maximum of " + maxFrame);
+        }
+        if (isClosed()) {
+            return;
+        }
+        Buffer bytes = FrameEncoder.encode(frame);
+        bytesOut += bytes.length();
+        transport.write(bytes).onFailure(e -> hop.run(() ->
+                close("write to " + transport.describe() + " failed: " + e.getMessage())));
+    }
+
+    /** Closes the stream and its transport; later calls return the same future. */
+    Future<Void> close(String reason) {
+        if (!open) {
+            return transportClosed;
+        }
+        open = false; // first: closing the transport may report back into this stream
+        transportClosed = transport.close();
+        events.streamClosed(this, reason);
+        ready.tryFail(new DeadContextException("stream '" + name + "' closed before the agent was ready: " + reason));
+        closed.complete(reason);
+        return transportClosed;
+    }
+
+    boolean isClosed() {
+        return !open;
+    }
+
+    void callStarted() {
+        callsInFlight++;
+    }
+
+    void callFinished() {
+        callsInFlight--;
+    }
+
+    void frameDropped() {
+        framesDropped++;
+    }
+
+    String transportDescription() {
+        return transport.describe();
+    }
+
+    private void received(Buffer chunk) {
+        if (isClosed()) {
+            return;
+        }
+        bytesIn += chunk.length();
+        try {
+            Buffer frames = scanner.feed(chunk, this::preambleLine);
+            if (scanner.markerSeen()) {
+                ready.tryComplete();
+                decoder.feed(frames, this::frameDecoded);
+            }
+        } catch (FrameException e) {
+            close(e.getMessage());
+        }
+    }
+
+    private void frameDecoded(Frame frame) {
+        if (!isClosed()) {
+            events.frameArrived(this, frame);
+        }
+    }
+
+    private void preambleLine(String line) {
+        events.agentLogged(new AgentLog(block.base(), name, "preamble", AgentLog.INFO, line));
+    }
+
+    /** The pipe is gone; say so if it cut a frame short, since that often explains the reason. */
+    private void transportEnded(String reason) {
+        if (isClosed()) {
+            return;
+        }
+        try {
+            decoder.endOfStream();
+            close(reason);
+        } catch (FrameException e) {
+            close(reason + " (" + e.getMessage() + ")");
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public IdBlock block() {
+        return block;
+    }
+
+    @Override
+    public Future<Void> readyMarkerSeen() {
+        return ready.future();
+    }
+
+    @Override
+    public Future<String> closed() {
+        return closed.future();
+    }
+
+    @Override
+    public long bytesIn() {
+        return bytesIn;
+    }
+
+    @Override
+    public long bytesOut() {
+        return bytesOut;
+    }
+
+    @Override
+    public Stats stats() {
+        return new Stats(bytesIn, bytesOut, callsInFlight, framesDropped);
+    }
+
+    @Override
+    public String toString() {
+        return "stream '" + name + "' " + block + " via " + transport.describe();
+    }
+}

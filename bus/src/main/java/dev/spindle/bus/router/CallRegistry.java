@@ -1,0 +1,112 @@
+package dev.spindle.bus.router;
+
+import dev.spindle.bus.Frame;
+import dev.spindle.bus.Protocol;
+import dev.spindle.bus.call.CallCancelledException;
+import dev.spindle.bus.call.CallException;
+import dev.spindle.bus.call.CallTimeoutException;
+import dev.spindle.bus.call.DeadContextException;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The calls the controller sent and still waits for, by reply handle. Every way a call ends
+ * (reply, deadline, cancel, dead stream) goes through {@link #finish}, so each ends exactly once.
+ * Context-confined.
+ */
+final class CallRegistry {
+
+    private final Vertx vertx;
+    private final Map<Integer, PendingCall> byHandle = new HashMap<>();
+    private int nextHandle = Protocol.FIRST_REPLY_HANDLE;
+
+    CallRegistry(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** Sends the CALL frame through {@code stream} and starts the deadline. */
+    void start(PendingCall call, AttachedStream stream) {
+        int handle = freeHandle();
+        try {
+            stream.send(new Frame(call.dst(), Protocol.CONTROLLER_ID, Protocol.HANDLE_CALL, handle, 0, call.request()));
+        } catch (IllegalArgumentException tooLarge) {
+            call.fail(new CallException(call + " not sent: " + tooLarge.getMessage()));
+            return;
+        }
+        // set on the router's context, so the timer fires there too
+        long timer = vertx.setTimer(Math.max(1, call.deadline().toMillis()), ignored -> expire(call));
+        call.sent(handle, stream, timer);
+        byHandle.put(handle, call);
+        stream.callStarted();
+    }
+
+    PendingCall awaitingReply(int handle) {
+        return byHandle.get(handle);
+    }
+
+    void answer(PendingCall call, Frame reply) {
+        if (finish(call)) {
+            call.answer(reply);
+        }
+    }
+
+    void cancel(PendingCall call) {
+        if (finish(call)) {
+            sendCancel(call);
+            call.fail(new CallCancelledException(call + " was cancelled"));
+        }
+    }
+
+    /** Fails every call waiting on {@code stream}, which is gone. */
+    void streamClosed(AttachedStream stream, String reason) {
+        List<PendingCall> orphans = byHandle.values().stream()
+                .filter(call -> call.stream() == stream)
+                .collect(Collectors.toList());
+        for (PendingCall call : orphans) {
+            finish(call);
+            call.fail(new DeadContextException(call + " failed: stream '" + stream.name() + "' closed: " + reason));
+        }
+    }
+
+    private void expire(PendingCall call) {
+        if (finish(call)) {
+            sendCancel(call);
+            call.fail(new CallTimeoutException(call + " got no reply within " + call.deadline().toMillis() + " ms"));
+        }
+    }
+
+    /** Tells the agent the caller gave up, so it can stop the work. */
+    private void sendCancel(PendingCall call) {
+        call.stream().send(Frame.json(call.dst(), Protocol.CONTROLLER_ID, Protocol.HANDLE_CANCEL, 0,
+                new JsonObject().put("reply_to", Integer.toUnsignedLong(call.handle()))));
+    }
+
+    /** Takes the call out of the registry; false if it already ended (or never started). */
+    private boolean finish(PendingCall call) {
+        if (call.stream() == null || !byHandle.remove(call.handle(), call)) {
+            return false;
+        }
+        vertx.cancelTimer(call.timer());
+        call.stream().callFinished();
+        return true;
+    }
+
+    /** The next reply handle not in use, wrapping within the unsigned range above the well-known handles. */
+    private int freeHandle() {
+        while (byHandle.containsKey(nextHandle)) {
+            advance();
+        }
+        int handle = nextHandle;
+        advance();
+        return handle;
+    }
+
+    private void advance() {
+        nextHandle = nextHandle == -1 ? Protocol.FIRST_REPLY_HANDLE : nextHandle + 1; // -1 is 0xFFFFFFFF
+    }
+}

@@ -1,0 +1,115 @@
+package dev.spindle.bus.router;
+
+import dev.spindle.bus.Frame;
+import dev.spindle.bus.call.Call;
+import dev.spindle.bus.call.CallException;
+import dev.spindle.bus.call.RemoteException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * One call from creation to its outcome. The request payload is encoded by the caller's thread;
+ * the rest (handle, stream, timer) is set and read on the router's context only.
+ */
+final class PendingCall implements Call {
+
+    private final int dst;
+    private final String fn;
+    private final Buffer request;
+    private final Duration deadline;
+    private final Consumer<PendingCall> canceller;
+    private final Promise<Object> result = Promise.promise();
+    private int handle;
+    private AttachedStream stream;
+    private long timer;
+
+    PendingCall(int dst, String fn, Buffer request, Duration deadline, Consumer<PendingCall> canceller) {
+        this.dst = dst;
+        this.fn = fn;
+        this.request = request;
+        this.deadline = deadline;
+        this.canceller = canceller;
+    }
+
+    @Override
+    public int dst() {
+        return dst;
+    }
+
+    @Override
+    public String fn() {
+        return fn;
+    }
+
+    @Override
+    public Future<Object> result() {
+        return result.future();
+    }
+
+    @Override
+    public void cancel() {
+        canceller.accept(this);
+    }
+
+    Buffer request() {
+        return request;
+    }
+
+    Duration deadline() {
+        return deadline;
+    }
+
+    /** Records where the CALL frame went; from now on a reply on {@code handle} from {@code dst} answers it. */
+    void sent(int handle, AttachedStream stream, long timer) {
+        this.handle = handle;
+        this.stream = stream;
+        this.timer = timer;
+    }
+
+    int handle() {
+        return handle;
+    }
+
+    AttachedStream stream() {
+        return stream;
+    }
+
+    long timer() {
+        return timer;
+    }
+
+    /** Completes the call from its reply: the JSON value, the raw bytes, or a {@link RemoteException}. */
+    void answer(Frame reply) {
+        try {
+            if (reply.isError()) {
+                result.tryFail(RemoteException.fromPayload(errorPayload(reply), reply.src()));
+            } else {
+                result.tryComplete(reply.isRaw() ? reply.payload() : reply.json());
+            }
+        } catch (DecodeException | IllegalStateException e) {
+            fail(new CallException(this + " got a malformed reply: " + e.getMessage()));
+        }
+    }
+
+    void fail(CallException failure) {
+        result.tryFail(failure);
+    }
+
+    private static JsonObject errorPayload(Frame reply) {
+        if (reply.json() instanceof JsonObject error) {
+            return error;
+        }
+        throw new IllegalStateException("an ERROR payload must be a JSON object");
+    }
+
+    @Override
+    public String toString() {
+        return "call '" + fn + "' to context " + Integer.toUnsignedString(dst);
+    }
+}

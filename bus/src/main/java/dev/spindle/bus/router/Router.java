@@ -1,0 +1,210 @@
+package dev.spindle.bus.router;
+
+import dev.spindle.bus.Frame;
+import dev.spindle.bus.Protocol;
+import dev.spindle.bus.call.Call;
+import dev.spindle.bus.call.DeadContextException;
+import dev.spindle.bus.source.SourceService;
+import dev.spindle.bus.transport.ByteTransport;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The controller's switchboard: binds agent streams to blocks of context ids, sends calls to
+ * contexts and matches their replies, and lets through from agents only what the
+ * {@link RoutingPolicy} allows (logs, source requests, answers to the controller's own calls).
+ *
+ * <p>A router lives on one Vert.x context, the one current where it was created (a fresh event
+ * loop context when created off Vert.x). All its state is touched only there; every public method
+ * may be called from any thread and hops onto it. Handlers it calls (log handler, future
+ * callbacks) run on that context and must not block.
+ */
+public final class Router {
+
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+    private final RouterOptions options;
+    private final ContextHop hop;
+    private final RouteTable routes = new RouteTable();
+    private final CallRegistry calls;
+    private final RoutingPolicy policy;
+    private final SourceRequests sources;
+    private final AtomicLong nextBlockStart = new AtomicLong(Protocol.ID_BLOCK); // block 0 holds the controller
+    private Handler<AgentLog> logHandler = new Slf4jAgentLogs();
+    private boolean closed;
+
+    private Router(Vertx vertx, RouterOptions options) {
+        this.options = options;
+        this.hop = new ContextHop(vertx.getOrCreateContext());
+        this.calls = new CallRegistry(vertx);
+        this.policy = new RoutingPolicy(calls);
+        this.sources = new SourceRequests(hop);
+    }
+
+    public static Router create(Vertx vertx, RouterOptions options) {
+        return new Router(Objects.requireNonNull(vertx, "vertx"), Objects.requireNonNull(options, "options"));
+    }
+
+    /** A fresh block of {@link Protocol#ID_BLOCK} context ids; blocks are never handed out twice. */
+    public IdBlock allocateBlock() {
+        long start = nextBlockStart.getAndAdd(Protocol.ID_BLOCK);
+        if (start + Protocol.ID_BLOCK > 1L << 32) {
+            throw new IllegalStateException("all unsigned 32-bit context ids are allocated");
+        }
+        return new IdBlock((int) start, Protocol.ID_BLOCK);
+    }
+
+    /**
+     * Starts reading {@code transport} as the route to the contexts in {@code block}: first login
+     * noise up to the ready marker, then frames. Calls to the block may be sent right away; they
+     * queue behind whatever was already written to the transport.
+     *
+     * @return the stream; fails if the block overlaps an attached stream's or the router is closed
+     */
+    public Future<AgentStream> attach(ByteTransport transport, IdBlock block, String name) {
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(block, "block");
+        Objects.requireNonNull(name, "name");
+        return hop.submit(() -> {
+            if (closed) {
+                return Future.failedFuture(new IllegalStateException("router is closed"));
+            }
+            AttachedStream taken = routes.overlapping(block);
+            if (taken != null) {
+                return Future.failedFuture(new IllegalArgumentException("block " + block + " overlaps " + taken));
+            }
+            AttachedStream stream = new AttachedStream(transport, block, name, options.maxFrame(), hop, new Events());
+            routes.add(stream);
+            stream.start();
+            log.debug("attached {}", stream);
+            return Future.succeededFuture(stream);
+        });
+    }
+
+    /**
+     * Calls {@code fn(**kw)} in context {@code dst}. The CALL frame is written at once (after any
+     * earlier call or attach from the same thread), without waiting for the agent's ready marker.
+     *
+     * @param kw       the keyword arguments; null means none
+     * @param deadline how long to wait for the reply; then the call fails and the agent gets a CANCEL
+     */
+    public Call call(int dst, String fn, JsonObject kw, Duration deadline) {
+        Objects.requireNonNull(fn, "fn");
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("deadline must be positive: " + deadline);
+        }
+        // encoded here, on the caller's thread: big payloads stay off the event loop
+        JsonObject request = new JsonObject().put("fn", fn).put("kw", kw == null ? new JsonObject() : kw);
+        PendingCall call = new PendingCall(dst, fn, Json.encodeToBuffer(request), deadline,
+                cancelled -> hop.run(() -> calls.cancel(cancelled)));
+        hop.run(() -> {
+            AttachedStream stream = routes.streamFor(dst);
+            if (stream == null) {
+                call.fail(new DeadContextException("no route to context " + Integer.toUnsignedString(dst)));
+            } else {
+                calls.start(call, stream);
+            }
+        });
+        return call;
+    }
+
+    /** Replaces the receiver of agent log records (default: slf4j logger {@code spindle.agent}). */
+    public void logHandler(Handler<AgentLog> handler) {
+        Objects.requireNonNull(handler, "handler");
+        hop.run(() -> logHandler = handler);
+    }
+
+    /** Sets who answers GET_SOURCE (default: {@link SourceService#none()}, which refuses everything). */
+    public void sourceService(SourceService service) {
+        Objects.requireNonNull(service, "service");
+        hop.run(() -> sources.service(service));
+    }
+
+    /** Closes the stream and its transport; its pending calls fail with {@link DeadContextException}. */
+    public Future<Void> detach(AgentStream stream) {
+        if (!(stream instanceof AttachedStream attached)) {
+            throw new IllegalArgumentException("not a stream of this router: " + stream);
+        }
+        return hop.submit(() -> attached.close("detached by the controller"));
+    }
+
+    /** Detaches every stream and refuses new ones. */
+    public Future<Void> close() {
+        return hop.submit(() -> {
+            closed = true;
+            return Future.all(routes.all().stream().map(stream -> stream.close("router closed")).toList())
+                    .mapEmpty();
+        });
+    }
+
+    private void dispatch(AttachedStream from, Frame frame) {
+        Verdict verdict = policy.judge(from, frame);
+        switch (verdict.kind()) {
+            case REPLY -> calls.answer(verdict.call(), frame);
+            case LOG -> withJsonObject(from, frame, body ->
+                    deliverLog(AgentLog.fromPayload(frame.src(), from.name(), body)));
+            case GET_SOURCE -> withJsonObject(from, frame, body -> sources.answer(from, frame, body));
+            case DROP -> drop(from, frame, verdict.dropReason());
+        }
+    }
+
+    private void withJsonObject(AttachedStream from, Frame frame, Handler<JsonObject> action) {
+        Object body;
+        try {
+            body = frame.isRaw() ? null : frame.json();
+        } catch (DecodeException e) {
+            body = null;
+        }
+        if (body instanceof JsonObject object) {
+            action.handle(object);
+        } else {
+            drop(from, frame, "the payload is not a JSON object");
+        }
+    }
+
+    private void drop(AttachedStream from, Frame frame, String reason) {
+        from.frameDropped();
+        log.warn("dropped frame on stream '{}': src={} dst={} handle={}: {}", from.name(),
+                Integer.toUnsignedString(frame.src()), Integer.toUnsignedString(frame.dst()),
+                Integer.toUnsignedString(frame.handle()), reason);
+    }
+
+    private void deliverLog(AgentLog record) {
+        try {
+            logHandler.handle(record);
+        } catch (RuntimeException e) {
+            log.error("agent log handler failed on {}", record, e);
+        }
+    }
+
+    /** The router's side of its streams; a nested class so these methods stay off the public API. */
+    private final class Events implements StreamEvents {
+
+        @Override
+        public void frameArrived(AttachedStream from, Frame frame) {
+            dispatch(from, frame);
+        }
+
+        @Override
+        public void agentLogged(AgentLog record) {
+            deliverLog(record);
+        }
+
+        @Override
+        public void streamClosed(AttachedStream stream, String reason) {
+            routes.remove(stream);
+            calls.streamClosed(stream, reason);
+            log.info("{} closed: {}", stream, reason);
+        }
+    }
+}

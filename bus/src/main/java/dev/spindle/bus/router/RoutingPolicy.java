@@ -1,0 +1,53 @@
+package dev.spindle.bus.router;
+
+import dev.spindle.bus.Frame;
+import dev.spindle.bus.Protocol;
+
+/**
+ * Decides what an agent may send the controller (docs/protocol.md §3, "Routing policy").
+ *
+ * <p>From a stream with block {@code [b, b+1000)} a frame passes only if its src lies in the
+ * block, its dst is the controller, and its handle is LOG, GET_SOURCE, or the reply handle of a
+ * pending call the controller sent to that very src through that very stream. So a child cannot
+ * run code on the controller, speak for another context, or answer someone else's call.
+ */
+final class RoutingPolicy {
+
+    private final CallRegistry calls;
+
+    RoutingPolicy(CallRegistry calls) {
+        this.calls = calls;
+    }
+
+    Verdict judge(AttachedStream from, Frame frame) {
+        if (!from.block().contains(frame.src())) {
+            return Verdict.drop("src outside the stream's block " + from.block());
+        }
+        if (frame.dst() != Protocol.CONTROLLER_ID) {
+            return Verdict.drop("agents may only address the controller (context 0)");
+        }
+        switch (frame.handle()) {
+            case Protocol.HANDLE_LOG:
+                return Verdict.LOG;
+            case Protocol.HANDLE_GET_SOURCE:
+                return frame.replyTo() == 0 ? Verdict.drop("GET_SOURCE without a reply_to") : Verdict.GET_SOURCE;
+            case Protocol.HANDLE_CALL:
+            case Protocol.HANDLE_CANCEL:
+                return Verdict.drop("CALL and CANCEL flow from parent to child only");
+            default:
+                return judgeReply(from, frame);
+        }
+    }
+
+    private Verdict judgeReply(AttachedStream from, Frame frame) {
+        PendingCall call = calls.awaitingReply(frame.handle());
+        if (call == null) {
+            return Verdict.drop("no pending call has this reply handle (unknown or already answered)");
+        }
+        if (call.dst() != frame.src() || call.stream() != from) {
+            return Verdict.drop("the reply handle belongs to a call sent to context "
+                    + Integer.toUnsignedString(call.dst()));
+        }
+        return Verdict.reply(call);
+    }
+}

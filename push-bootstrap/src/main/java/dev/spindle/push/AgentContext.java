@@ -1,0 +1,84 @@
+package dev.spindle.push;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.spindle.bus.router.AgentStream;
+import dev.spindle.bus.router.DeadContextException;
+import dev.spindle.bus.router.RemoteException;
+import dev.spindle.bus.router.Router;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One live agent (a login agent or a become child) and the way to call it. Children share
+ * their login agent's stream; a context is dead once that stream closed or the agent reported
+ * the child gone.
+ */
+public final class AgentContext {
+
+    /** Error type the agent uses for a child that is gone (docs/protocol.md §3). */
+    static final String REMOTE_DEAD_CONTEXT = "spindle.DeadContext";
+
+    private final Router router;
+    private final int id;
+    private final String name;
+    private final AgentStream stream;
+    private final AtomicInteger nextChild;
+    private volatile boolean dead;
+
+    AgentContext(Router router, int id, String name, AgentStream stream) {
+        this.router = router;
+        this.id = id;
+        this.name = name;
+        this.stream = stream;
+        this.nextChild = new AtomicInteger(id + 1);
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public AgentStream stream() {
+        return stream;
+    }
+
+    public boolean isAlive() {
+        return !dead && !stream.closed().isComplete();
+    }
+
+    /** Calls {@code fn} in this agent; the result is the reply's JSON value. */
+    public Future<Object> call(String fn, JsonObject kw, Duration deadline) {
+        return router.call(id, fn, kw, deadline).result().onFailure(this::noteDeath);
+    }
+
+    /** Convenience for calls that answer a JSON object. */
+    public Future<JsonObject> callForObject(String fn, JsonObject kw, Duration deadline) {
+        return call(fn, kw, deadline).map(JsonObject.class::cast);
+    }
+
+    private void noteDeath(Throwable failure) {
+        if (failure instanceof DeadContextException
+                || failure instanceof RemoteException remote && REMOTE_DEAD_CONTEXT.equals(remote.type())) {
+            dead = true;
+        }
+    }
+
+    /** An unused id from this login agent's block for a become child. */
+    int allocateChildId() {
+        int childId = nextChild.getAndIncrement();
+        if (!stream.block().contains(childId)) {
+            throw new IllegalStateException("context " + name + " has used up its " + stream.block().size() + " ids");
+        }
+        return childId;
+    }
+
+    @Override
+    public String toString() {
+        return name + " (context " + Integer.toUnsignedString(id) + ")";
+    }
+}

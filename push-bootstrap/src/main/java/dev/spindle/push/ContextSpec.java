@@ -1,0 +1,19 @@
+package dev.spindle.push;
+
+import java.util.Optional;
+
+/** Names one agent: a login, optionally followed by one become hop. */
+public record ContextSpec(Login login, Optional<Become> become) {
+
+    public static ContextSpec of(Login login) {
+        return new ContextSpec(login, Optional.empty());
+    }
+
+    public ContextSpec loginOnly() {
+        return of(login);
+    }
+
+    public String key() {
+        return login.key() + become.map(b -> "/" + b.key()).orElse("");
+    }
+}

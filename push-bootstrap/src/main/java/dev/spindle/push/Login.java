@@ -1,0 +1,34 @@
+package dev.spindle.push;
+
+import java.util.Optional;
+
+import dev.spindle.push.ssh.SshOptions;
+
+/**
+ * How the first agent of a host is reached: over one SSH login, or as a local child process.
+ * {@code python} is the interpreter to run; empty means discover it on the target.
+ */
+public sealed interface Login {
+
+    Optional<String> python();
+
+    /**
+     * Unique per login agent, e.g. {@code ssh:alice@db1:22}; contexts are shared by this key.
+     * A different interpreter is a different agent (the SSH session is still shared).
+     */
+    String key();
+
+    record Ssh(SshOptions options, Optional<String> python) implements Login {
+        @Override
+        public String key() {
+            return "ssh:" + options.loginKey() + python.map(p -> "?python=" + p).orElse("");
+        }
+    }
+
+    record Local(Optional<String> python) implements Login {
+        @Override
+        public String key() {
+            return "local:" + System.getProperty("user.name") + python.map(p -> "?python=" + p).orElse("");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.spindle.push.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.Deflater;
+
+import dev.spindle.push.ssh.ShellWords;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Builds the two bootstrap stages of docs/protocol.md §5: the tiny stage 1 that goes on the
+ * command line, and the compressed stage 2 (config + agent sources + prelude) that follows on
+ * stdin. The Python agent builds the same stages for its become children (stage.py); a test
+ * checks the two agree.
+ */
+public final class AgentStages {
+
+    /** Interpreters tried, in order, when the user gave none (same list as Ansible's discovery). */
+    public static final List<String> PYTHON_CANDIDATES = List.of("python3", "python3.13", "python3.12", "python3.11",
+            "python3.10", "python3.9", "python3.8", "python3.7", "python3.6", "/usr/libexec/platform-python");
+
+    /** Exit status of the discovery loop when no interpreter was found. */
+    public static final int NO_PYTHON_STATUS = 127;
+
+    private final AgentSources sources;
+
+    public AgentStages(AgentSources sources) {
+        this.sources = sources;
+    }
+
+    /** Stage 2 for an agent with this config: zlib-compressed Python source. */
+    public byte[] stage2(AgentConfig config) {
+        JsonObject modules = new JsonObject();
+        for (Map.Entry<String, String> module : sources.modules().entrySet()) {
+            boolean isPackage = module.getKey().equals(AgentSources.PACKAGE);
+            modules.put(module.getKey(), new JsonArray().add(isPackage).add(module.getValue()));
+        }
+        String text = "CONFIG = " + config.toJson().encode() + "\n"
+                + "SOURCES = " + modules.encode() + "\n"
+                + sources.prelude();
+        return compress(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The Python statement run by {@code python -c}: read exactly {@code length} bytes, exec them. */
+    public static String stage1(int length) {
+        return "import os,zlib;os.set_blocking(0,True);Z=b''\n"
+                + "while len(Z)<" + length + ":Z+=os.read(0," + length + "-len(Z)) or os._exit(9)\n"
+                + "exec(zlib.decompress(Z))";
+    }
+
+    /**
+     * The remote command line. With an interpreter given it is run as the user wrote it (it
+     * may be {@code /usr/bin/env python3}); otherwise a POSIX shell loop tries the candidates.
+     */
+    public static String command(String python, int stage2Length) {
+        String stage1 = ShellWords.quote(stage1(stage2Length));
+        if (python != null && !python.isBlank() && !python.startsWith("auto")) {
+            return python + " -c " + stage1;
+        }
+        StringBuilder loop = new StringBuilder("for p in");
+        PYTHON_CANDIDATES.forEach(p -> loop.append(' ').append(p));
+        loop.append("; do command -v \"$p\" >/dev/null 2>&1 && exec \"$p\" -c ").append(stage1).append("; done; ")
+                .append("echo 'spindle: no usable python found on the target (tried ")
+                .append(String.join(" ", PYTHON_CANDIDATES)).append(")' >&2; exit ").append(NO_PYTHON_STATUS);
+        return "/bin/sh -c " + ShellWords.quote(loop.toString());
+    }
+
+    private static byte[] compress(byte[] input) {
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+        try {
+            deflater.setInput(input);
+            deflater.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(input.length / 3);
+            byte[] chunk = new byte[16 * 1024];
+            while (!deflater.finished()) {
+                out.write(chunk, 0, deflater.deflate(chunk));
+            }
+            return out.toByteArray();
+        } finally {
+            deflater.end();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.spindle.push.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+
+import dev.spindle.bus.transport.ByteTransport;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * The byte pipe to an agent running as a local child process ({@code spindle_local},
+ * {@code ./spindle exec --local}). Process pipes only offer blocking streams, so each agent gets
+ * one reader thread and one writer thread; nothing here ever blocks an event loop.
+ */
+public final class LocalProcessTransport implements ByteTransport {
+
+    private static final int STDERR_TAIL = 4096;
+
+    private final Process process;
+    private final String description;
+    private final ExecutorService writer;
+    private final StringBuilder stderrTail = new StringBuilder();
+
+    private LocalProcessTransport(Process process, String description) {
+        this.process = process;
+        this.description = description;
+        this.writer = Executors.newSingleThreadExecutor(r -> daemon(r, "spindle-local-writer-" + process.pid()));
+    }
+
+    /** Starts {@code /bin/sh -c command} with piped stdio. */
+    public static LocalProcessTransport start(String command) throws IOException {
+        Process process = new ProcessBuilder(List.of("/bin/sh", "-c", command)).start();
+        return new LocalProcessTransport(process, "local pid " + process.pid());
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+        Promise<Void> done = Promise.promise();
+        try {
+            writer.execute(() -> {
+                try {
+                    OutputStream stdin = process.getOutputStream();
+                    stdin.write(data.getBytes());
+                    stdin.flush();
+                    done.complete();
+                } catch (IOException e) {
+                    done.fail(e);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            done.fail(new IOException(description + " is closed"));
+        }
+        return done.future();
+    }
+
+    @Override
+    public void handlers(Handler<Buffer> onData, Handler<String> onClosed) {
+        Thread stderr = daemon(() -> copy(process.getErrorStream(), this::keepStderr), "spindle-local-stderr-" + process.pid());
+        Thread stdout = daemon(() -> {
+            copy(process.getInputStream(), bytes -> onData.handle(Buffer.buffer(bytes)));
+            onClosed.handle(closeReason(stderr));
+        }, "spindle-local-stdout-" + process.pid());
+        stderr.start();
+        stdout.start();
+    }
+
+    private static void copy(InputStream in, java.util.function.Consumer<byte[]> sink) {
+        byte[] chunk = new byte[64 * 1024];
+        try {
+            for (int n; (n = in.read(chunk)) >= 0; ) {
+                sink.accept(Arrays.copyOf(chunk, n));
+            }
+        } catch (IOException closed) {
+            // the process is gone; closeReason says how
+        }
+    }
+
+    private void keepStderr(byte[] bytes) {
+        synchronized (stderrTail) {
+            stderrTail.append(new String(bytes, StandardCharsets.UTF_8));
+            if (stderrTail.length() > STDERR_TAIL) {
+                stderrTail.delete(0, stderrTail.length() - STDERR_TAIL);
+            }
+        }
+    }
+
+    private String closeReason(Thread stderrReader) {
+        int status;
+        try {
+            status = process.waitFor();
+            stderrReader.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "agent " + description + " was abandoned";
+        }
+        writer.shutdownNow();
+        String stderr;
+        synchronized (stderrTail) {
+            stderr = stderrTail.toString().strip();
+        }
+        String how = status > 128 ? "was killed by signal " + (status - 128) : "exited with status " + status;
+        return "agent " + description + " " + how + (stderr.isEmpty() ? "" : "; stderr: " + stderr);
+    }
+
+    @Override
+    public Future<Void> close() {
+        writer.shutdownNow();
+        try {
+            process.getOutputStream().close(); // EOF: the agent exits on its own and kills its children
+        } catch (IOException alreadyClosed) {
+            // nothing to do
+        }
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    private static Thread daemon(Runnable body, String name) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

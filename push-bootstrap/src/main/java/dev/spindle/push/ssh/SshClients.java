@@ -1,0 +1,68 @@
+package dev.spindle.push.ssh;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.common.kex.KeyExchangeFactory;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+
+/**
+ * One started MINA {@link SshClient} per key-exchange preference. The KEX proposal is fixed when
+ * a session starts, so sessions wanting a different order need their own client.
+ *
+ * <p>Why a default order at all: with BouncyCastle on the class path (needed for ed25519 keys)
+ * MINA puts sntrup761x25519-sha512 first, which costs about 250 ms per handshake here; OpenSSH
+ * accepts curve25519-sha256 just as well. Users who set {@code -o KexAlgorithms=} get exactly
+ * their list.
+ */
+final class SshClients implements AutoCloseable {
+
+    static final List<String> DEFAULT_KEX_PREFERENCE = List.of("curve25519-sha256", "curve25519-sha256@libssh.org",
+            "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521");
+
+    private final Map<List<String>, SshClient> clients = new ConcurrentHashMap<>();
+
+    SshClient forKex(List<String> requested) {
+        return clients.computeIfAbsent(List.copyOf(requested), SshClients::start);
+    }
+
+    private static SshClient start(List<String> requested) {
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setKeyExchangeFactories(order(client.getKeyExchangeFactories(), requested));
+        // never fall back to ~/.ssh keys or accept-all host keys behind the user's back:
+        // every session sets its own verifier and identities (SshConnector)
+        client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+        client.setServerKeyVerifier((session, remote, key) -> false);
+        client.start();
+        return client;
+    }
+
+    static List<KeyExchangeFactory> order(List<KeyExchangeFactory> available, List<String> requested) {
+        if (!requested.isEmpty()) {
+            List<KeyExchangeFactory> chosen = new ArrayList<>();
+            for (String name : requested) {
+                KeyExchangeFactory factory = available.stream().filter(f -> f.getName().equals(name)).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("KexAlgorithms: '" + name
+                                + "' is not supported; available: " + available.stream().map(KeyExchangeFactory::getName).toList()));
+                chosen.add(factory);
+            }
+            return chosen;
+        }
+        List<KeyExchangeFactory> sorted = new ArrayList<>(available);
+        sorted.sort(Comparator.comparingInt(f -> {
+            int rank = DEFAULT_KEX_PREFERENCE.indexOf(f.getName());
+            return rank < 0 ? DEFAULT_KEX_PREFERENCE.size() : rank;
+        }));
+        return sorted;
+    }
+
+    @Override
+    public void close() {
+        clients.values().forEach(SshClient::stop);
+        clients.clear();
+    }
+}

@@ -1,0 +1,149 @@
+package dev.spindle.push.ssh;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.SessionHeartbeatController;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens SSH logins with MINA and hands out exec channels on them: one session per (host, port,
+ * login user), shared by every caller, including callers that ask while the first attempt is
+ * still connecting. The handshake uses MINA's blocking API on a Vert.x worker thread; channel
+ * data then flows asynchronously ({@link SshChannelTransport}).
+ */
+public final class SshConnector implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
+    private static final List<String> DEFAULT_IDENTITIES = List.of("id_ed25519", "id_ecdsa", "id_rsa");
+
+    private final Vertx vertx;
+    private final SshClients clients = new SshClients();
+    private final Map<String, Future<ClientSession>> sessions = new ConcurrentHashMap<>();
+
+    public SshConnector(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** The live session for this login, opening it once if needed. */
+    public Future<ClientSession> session(SshOptions options) {
+        return sessions.compute(options.loginKey(), (key, existing) -> {
+            if (existing != null && !(existing.failed() || existing.succeeded() && !existing.result().isOpen())) {
+                return existing;
+            }
+            return vertx.executeBlocking(() -> login(options), false);
+        }).onFailure(e -> sessions.remove(options.loginKey()));
+    }
+
+    /** Opens an exec channel running {@code command} with asynchronous streams. */
+    public Future<SshChannelTransport> exec(SshOptions options, String command) {
+        return session(options).compose(session -> vertx.executeBlocking(() -> {
+            ChannelExec channel = session.createExecChannel(command);
+            channel.setStreaming(ClientChannel.Streaming.Async);
+            channel.open().verify(options.connectTimeout());
+            return new SshChannelTransport(channel, "ssh " + options.loginKey());
+        }, false));
+    }
+
+    /** Closes the login (and every channel on it), e.g. after the target rebooted. */
+    public void forget(SshOptions options) {
+        Future<ClientSession> session = sessions.remove(options.loginKey());
+        if (session != null && session.succeeded()) {
+            session.result().close(true);
+        }
+    }
+
+    private ClientSession login(SshOptions options) throws SshConnectException {
+        SshClient client = clients.forKex(options.kexAlgorithms());
+        ClientSession session = null;
+        try {
+            session = client.connect(options.user(), options.host(), options.port())
+                    .verify(options.connectTimeout())
+                    .getSession();
+            session.setServerKeyVerifier(options.checkHostKey()
+                    ? new KnownHostsVerifier(options.knownHostsFile(), options.host(), options.port())
+                    : (s, remote, key) -> true);
+            List<Path> keys = configureIdentities(session, options);
+            session.auth().verify(options.connectTimeout());
+            session.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, java.time.Duration.ofSeconds(30));
+            LOG.debug("logged in as {} with {}", options.loginKey(), keys);
+            return session;
+        } catch (IOException | RuntimeException e) {
+            SshConnectException error = SshConnectException.explain(options, session, describeMethods(options), e);
+            if (session != null) {
+                session.close(true);
+            }
+            throw error;
+        }
+    }
+
+    private static List<Path> configureIdentities(ClientSession session, SshOptions options) throws IOException {
+        List<Path> keyFiles = options.publicKeyAuth() ? keyFiles(options) : List.of();
+        if (!keyFiles.isEmpty()) {
+            List<KeyPair> pairs = new ArrayList<>();
+            for (KeyPair pair : new FileKeyPairProvider(keyFiles).loadKeys(session)) {
+                pairs.add(pair);
+            }
+            session.setKeyIdentityProvider(KeyIdentityProvider.wrapKeyPairs(pairs));
+        }
+        if (options.passwordAuth()) {
+            options.password().ifPresent(session::addPasswordIdentity);
+        }
+        return keyFiles;
+    }
+
+    private static List<Path> keyFiles(SshOptions options) throws IOException {
+        if (!options.identityFiles().isEmpty()) {
+            for (Path file : options.identityFiles()) {
+                if (!Files.isReadable(file)) {
+                    throw new IOException("identity file " + file + " does not exist or is not readable");
+                }
+            }
+            return options.identityFiles();
+        }
+        Path sshDir = Path.of(System.getProperty("user.home"), ".ssh");
+        return DEFAULT_IDENTITIES.stream().map(sshDir::resolve).filter(Files::isReadable).toList();
+    }
+
+    private static String describeMethods(SshOptions options) {
+        List<String> tried = new ArrayList<>();
+        if (options.publicKeyAuth()) {
+            try {
+                List<Path> files = keyFiles(options);
+                tried.add(files.isEmpty() ? "publickey (no key files found)" : "publickey " + files);
+            } catch (IOException e) {
+                tried.add("publickey (" + e.getMessage() + ")");
+            }
+        }
+        if (options.passwordAuth() && options.password().isPresent()) {
+            tried.add("password");
+        }
+        return tried.isEmpty() ? "no methods (no key and no password)" : String.join(", ", tried);
+    }
+
+    @Override
+    public void close() {
+        sessions.values().forEach(f -> {
+            if (f.succeeded()) {
+                f.result().close(true);
+            }
+        });
+        sessions.clear();
+        clients.close();
+    }
+}

@@ -1,0 +1,52 @@
+"""Errors the agent reports, and how any exception becomes an ERROR payload.
+
+Contract: an ERROR frame carries {"type", "message", "traceback"} (docs/protocol.md
+section 3). "type" is "spindle.<Name>" for the SpindleError subclasses below, the bare class
+name for builtins ("ValueError") and "module.QualName" for everything else.
+"""
+
+__all__ = [
+    "SpindleError", "NoSuchFunction", "NoSuchHandle", "DeadContext", "Refused", "Timeout",
+    "BecomeError", "wire_type", "error_payload",
+]
+
+
+class SpindleError(Exception):
+    """Base of the errors whose wire type is spindle.<ClassName>."""
+
+
+class NoSuchFunction(SpindleError):
+    """A CALL named a function the agent does not serve."""
+
+
+class NoSuchHandle(SpindleError):
+    """A frame was addressed to a handle nobody listens on."""
+
+
+class DeadContext(SpindleError):
+    """The destination context is gone or was never reachable from here."""
+
+
+class Refused(SpindleError):
+    """The router will not deliver this frame."""
+
+
+class Timeout(SpindleError):
+    """An operation ran out of time."""
+
+
+class BecomeError(SpindleError):
+    """A become child (sudo, su, doas) could not be started."""
+
+
+def wire_type(exc):
+    cls = type(exc)
+    if isinstance(exc, SpindleError):
+        return "spindle." + cls.__name__
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return cls.__module__ + "." + cls.__qualname__
+
+
+def error_payload(exc, traceback_text=""):
+    return {"type": wire_type(exc), "message": str(exc), "traceback": traceback_text}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what Spindle's demo and tests need on Debian/Ubuntu, when it is missing:
+# a JDK 17+, Maven, Python 3, OpenSSH server and client, sudo and ansible-core.
+# As root it runs apt-get; otherwise it prints the exact line to run.
+set -euo pipefail
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+[ -x /usr/bin/python3 ] || need+=(python3)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v sudo >/dev/null 2>&1 || need+=(sudo)
+command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+readarray -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+if [ "$(id -u)" -eq 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "setup: missing packages; install them with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
