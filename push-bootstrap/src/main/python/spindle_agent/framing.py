@@ -6,7 +6,8 @@ Contract:
   magic, version, flag bits and then the length against its maximum before it buffers a
   single payload byte, so its buffer never holds more than max_frame + HEADER_SIZE bytes.
 - Decoder.close() is called at end of stream and raises if the stream stopped inside a frame.
-- Every malformed input raises FrameError, never another exception; after a FrameError the
+- Every malformed input raises FrameError, never another exception; the frames the same
+  feed() completed before the bad one are in its `frames` attribute. After a FrameError the
   stream is unusable and must be closed.
 """
 
@@ -24,6 +25,10 @@ Frame = collections.namedtuple("Frame", "flags dst src handle reply_to payload")
 
 class FrameError(Exception):
     """The byte stream does not follow the frame format."""
+
+    def __init__(self, message, frames=()):
+        Exception.__init__(self, message)
+        self.frames = list(frames)  # complete frames that preceded the bad one
 
 
 def encode(dst, src, handle, reply_to, payload, flags=0):
@@ -61,14 +66,18 @@ class Decoder(object):
     def feed(self, data):
         frames = []
         view = memoryview(data)
-        while view:
-            if self._header is None:
-                view = self._take_header(view)
+        try:
+            while view:
                 if self._header is None:
+                    view = self._take_header(view)
+                    if self._header is None:
+                        break
+                view = self._take_payload(view, frames)
+                if self._header is not None:
                     break
-            view = self._take_payload(view, frames)
-            if self._header is not None:
-                break
+        except FrameError as exc:
+            exc.frames = frames
+            raise
         return frames
 
     def close(self):

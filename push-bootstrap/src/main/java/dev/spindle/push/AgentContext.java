@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.spindle.bus.router.AgentStream;
-import dev.spindle.bus.router.DeadContextException;
-import dev.spindle.bus.router.RemoteException;
+import dev.spindle.bus.call.DeadContextException;
+import dev.spindle.bus.call.RemoteException;
 import dev.spindle.bus.router.Router;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -22,14 +22,16 @@ public final class AgentContext {
 
     private final Router router;
     private final int id;
+    private final String key;
     private final String name;
     private final AgentStream stream;
     private final AtomicInteger nextChild;
     private volatile boolean dead;
 
-    AgentContext(Router router, int id, String name, AgentStream stream) {
+    AgentContext(Router router, int id, String key, String name, AgentStream stream) {
         this.router = router;
         this.id = id;
+        this.key = key;
         this.name = name;
         this.stream = stream;
         this.nextChild = new AtomicInteger(id + 1);
@@ -37,6 +39,11 @@ public final class AgentContext {
 
     public int id() {
         return id;
+    }
+
+    /** The {@link ContextSpec#key()} this agent was started for. */
+    public String key() {
+        return key;
     }
 
     public String name() {

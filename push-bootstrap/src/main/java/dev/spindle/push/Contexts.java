@@ -58,7 +58,7 @@ public final class Contexts implements AutoCloseable {
     public Future<AgentContext> get(ContextSpec spec) {
         Supplier<Future<AgentContext>> start = spec.become().isEmpty()
                 ? () -> startLogin(spec.login())
-                : () -> get(spec.loginOnly()).compose(login -> spawnChild(login, spec.become().get()));
+                : () -> get(spec.loginOnly()).compose(login -> spawnChild(login, spec));
         return shared(spec.key(), start);
     }
 
@@ -110,10 +110,7 @@ public final class Contexts implements AutoCloseable {
 
     private Future<AgentContext> startLogin(Login login) {
         IdBlock block = router.allocateBlock();
-        String name = switch (login) {
-            case Login.Ssh s -> s.options().user() + "@" + s.options().host();
-            case Login.Local l -> "local";
-        };
+        String name = login.displayName();
         byte[] stage2 = stages.stage2(new AgentConfig(block.base(), Protocol.CONTROLLER_ID, name, AgentConfig.INFO, sourceRoots));
         String command = AgentStages.command(login.python().orElse(null), stage2.length);
         return open(login, command)
@@ -121,21 +118,22 @@ public final class Contexts implements AutoCloseable {
                     transport.write(Buffer.buffer(stage2)); // pipelined: no wait for a prompt on a plain hop
                     return router.attach(transport, block, name);
                 })
-                .map(stream -> new AgentContext(router, block.base(), name, stream));
+                .map(stream -> new AgentContext(router, block.base(), ContextSpec.of(login).key(), name, stream));
     }
 
     private Future<? extends ByteTransport> open(Login login, String command) {
-        return switch (login) {
-            case Login.Ssh s -> ssh.exec(s.options(), command);
-            case Login.Local l -> vertx.executeBlocking(() -> startLocal(command), false);
-        };
+        if (login instanceof Login.Ssh sshLogin) {
+            return ssh.exec(sshLogin.options(), command);
+        }
+        return vertx.executeBlocking(() -> startLocal(command), false);
     }
 
     private static ByteTransport startLocal(String command) throws IOException {
         return LocalProcessTransport.start(command);
     }
 
-    private Future<AgentContext> spawnChild(AgentContext login, Become become) {
+    private Future<AgentContext> spawnChild(AgentContext login, ContextSpec spec) {
+        Become become = spec.become().orElseThrow();
         int childId = login.allocateChildId();
         JsonObject kw = new JsonObject()
                 .put("context_id", Integer.toUnsignedLong(childId))
@@ -148,7 +146,7 @@ public final class Contexts implements AutoCloseable {
                 .put("timeout", BECOME_TIMEOUT.toSeconds());
         String name = login.name() + "/" + become.method() + ":" + become.user();
         return login.call("spawn_child", kw, BECOME_TIMEOUT.plusSeconds(5))
-                .map(ready -> new AgentContext(router, childId, name, login.stream()));
+                .map(ready -> new AgentContext(router, childId, spec.key(), name, login.stream()));
     }
 
     @Override

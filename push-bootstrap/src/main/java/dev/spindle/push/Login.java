@@ -12,6 +12,9 @@ public sealed interface Login {
 
     Optional<String> python();
 
+    /** How logs and errors name the agent, e.g. {@code alice@db1}. */
+    String displayName();
+
     /**
      * Unique per login agent, e.g. {@code ssh:alice@db1:22}; contexts are shared by this key.
      * A different interpreter is a different agent (the SSH session is still shared).
@@ -20,12 +23,22 @@ public sealed interface Login {
 
     record Ssh(SshOptions options, Optional<String> python) implements Login {
         @Override
+        public String displayName() {
+            return options.user() + "@" + options.host();
+        }
+
+        @Override
         public String key() {
             return "ssh:" + options.loginKey() + python.map(p -> "?python=" + p).orElse("");
         }
     }
 
     record Local(Optional<String> python) implements Login {
+        @Override
+        public String displayName() {
+            return "local";
+        }
+
         @Override
         public String key() {
             return "local:" + System.getProperty("user.name") + python.map(p -> "?python=" + p).orElse("");

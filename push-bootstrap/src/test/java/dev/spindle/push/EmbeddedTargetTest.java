@@ -14,7 +14,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
-import dev.spindle.bus.router.DeadContextException;
+import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.push.ssh.SshConnectException;
 import dev.spindle.push.ssh.SshOptions;
 import dev.spindle.push.target.EmbeddedSshTarget;

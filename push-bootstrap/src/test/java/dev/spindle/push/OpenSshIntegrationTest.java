@@ -19,10 +19,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
-import dev.spindle.bus.router.DeadContextException;
-import dev.spindle.bus.router.RemoteException;
+import dev.spindle.bus.call.DeadContextException;
+import dev.spindle.bus.call.RemoteException;
 import dev.spindle.push.ssh.SshOptions;
 import dev.spindle.push.target.OpenSshServer;
+import dev.spindle.push.target.TestAccounts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -50,8 +51,8 @@ class OpenSshIntegrationTest {
     @BeforeAll
     void startServer() throws Exception {
         assumeTrue(OpenSshServer.available(), "needs /usr/sbin/sshd (apt-get install openssh-server)");
-        assumeTrue(TestUsers.canCreate(), "needs root and sudo to create the become test users");
-        TestUsers.ensure();
+        assumeTrue(TestAccounts.canCreate(), "needs root and sudo to create the become test users");
+        TestAccounts.ensure();
         sshd = OpenSshServer.start(dir.resolve("sshd"));
         controller = Controller.start();
     }
@@ -73,7 +74,7 @@ class OpenSshIntegrationTest {
     }
 
     private ContextSpec become(String user, String password) {
-        return new ContextSpec(login(TestUsers.LOGIN).login(), Optional.of(Become.of("sudo", user, password)));
+        return new ContextSpec(login(TestAccounts.LOGIN).login(), Optional.of(Become.of("sudo", user, password)));
     }
 
     private JsonObject exec(ContextSpec spec, String... argv) {
@@ -105,37 +106,37 @@ class OpenSshIntegrationTest {
 
     @Test
     void becomesAnotherUserWithSudoPassword() {
-        assertEquals(TestUsers.OTHER, stdout(exec(become(TestUsers.OTHER, TestUsers.LOGIN_PASSWORD), "id", "-un")));
-        assertEquals(TestUsers.LOGIN, stdout(exec(login(TestUsers.LOGIN), "id", "-un")));
+        assertEquals(TestAccounts.OTHER, stdout(exec(become(TestAccounts.OTHER, TestAccounts.LOGIN_PASSWORD), "id", "-un")));
+        assertEquals(TestAccounts.LOGIN, stdout(exec(login(TestAccounts.LOGIN), "id", "-un")));
     }
 
     @Test
     void wrongSudoPasswordIsAClearErrorWellWithinTheTimeout() {
         long start = System.nanoTime();
-        Throwable failure = assertThrows(Exception.class, () -> exec(become(TestUsers.OTHER, "not-the-password"), "true"));
+        Throwable failure = assertThrows(Exception.class, () -> exec(become(TestAccounts.OTHER, "not-the-password"), "true"));
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
         RemoteException remote = assertInstanceOf(RemoteException.class, unwrap(failure));
         assertEquals("spindle.BecomeError", remote.type());
         assertTrue(remote.remoteMessage().contains("incorrect sudo password"), remote.remoteMessage());
         assertTrue(seconds < Contexts.BECOME_TIMEOUT.toSeconds(), "took " + seconds + " s");
         // the login agent survives a failed become
-        assertEquals(TestUsers.LOGIN, stdout(exec(login(TestUsers.LOGIN), "id", "-un")));
+        assertEquals(TestAccounts.LOGIN, stdout(exec(login(TestAccounts.LOGIN), "id", "-un")));
     }
 
     @Test
     void writesNothingInTheLoginUsersHomeOrTmp() throws IOException {
         Set<String> before = footprint();
-        exec(login(TestUsers.LOGIN), "true");
+        exec(login(TestAccounts.LOGIN), "true");
         exec(become("root", null), "true");
-        exec(become(TestUsers.OTHER, TestUsers.LOGIN_PASSWORD), "true");
-        controller.contexts().reset(login(TestUsers.LOGIN)).await();
+        exec(become(TestAccounts.OTHER, TestAccounts.LOGIN_PASSWORD), "true");
+        controller.contexts().reset(login(TestAccounts.LOGIN)).await();
         assertEquals(before, footprint());
     }
 
     /** Every file in the test users' homes, and every file in /tmp they own (path, size, mtime). */
     private static Set<String> footprint() throws IOException {
         Set<String> files = new TreeSet<>();
-        for (Path root : java.util.List.of(TestUsers.home(TestUsers.LOGIN), TestUsers.home(TestUsers.OTHER), Path.of("/tmp"))) {
+        for (Path root : java.util.List.of(TestAccounts.home(TestAccounts.LOGIN), TestAccounts.home(TestAccounts.OTHER), Path.of("/tmp"))) {
             try (Stream<Path> walk = Files.walk(root)) {
                 walk.forEach(p -> {
                     try {
@@ -157,7 +158,7 @@ class OpenSshIntegrationTest {
 
     @Test
     void killingTheAgentMidCallFailsThatCallAndTheNextCallReconnects() throws Exception {
-        ContextSpec spec = login(TestUsers.LOGIN);
+        ContextSpec spec = login(TestAccounts.LOGIN);
         AgentContext first = controller.contexts().get(spec).await();
         int pid = ((JsonObject) first.call("info", new JsonObject(), DEADLINE).await()).getInteger("pid");
         var sleeping = first.call("exec", new JsonObject().put("argv", new JsonArray().add("sleep").add("20")), DEADLINE);
@@ -167,7 +168,7 @@ class OpenSshIntegrationTest {
         DeadContextException dead = assertInstanceOf(DeadContextException.class, unwrap(failure));
         assertTrue(dead.getMessage().contains("KILL") || dead.getMessage().contains("signal"), dead.getMessage());
         JsonObject again = exec(spec, "id", "-un");
-        assertEquals(TestUsers.LOGIN, stdout(again));
+        assertEquals(TestAccounts.LOGIN, stdout(again));
         int newPid = ((JsonObject) controller.contexts().get(spec).await().call("info", new JsonObject(), DEADLINE).await()).getInteger("pid");
         assertNotEquals(pid, newPid);
     }

@@ -1,6 +1,9 @@
 package dev.spindle.bridge.cli;
 
+import java.io.IOException;
 import java.util.List;
+
+import dev.spindle.bridge.daemon.Daemon;
 
 /** {@code ./spindle COMMAND ...}: dispatches to one class per command. */
 public final class Main {
@@ -10,7 +13,9 @@ public final class Main {
               exec [options] USER@HOST -- CMD [ARGS...]   run a command on a target through its agent
               exec --local [options] -- CMD [ARGS...]     the same with a locally spawned agent
               bench spine                                 cold/warm/bootstrap numbers against OpenSSH on loopback
-              demo                                        the README's first command: a few execs over one login
+              demo                                        the README's first command
+              daemon                                      the controller Ansible's plugins talk to (started on demand)
+              status                                      the running daemon's hosts, agents and traffic
             'spindle exec --help' lists the exec options.""";
 
     private Main() {
@@ -23,13 +28,18 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("spindle: " + e.getMessage());
             status = 2;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("spindle: " + e.getMessage());
+            status = 1;
+        } catch (InterruptedException e) {
+            status = 130;
         }
         System.out.flush();
         System.err.flush();
         System.exit(status);
     }
 
-    static int run(List<String> args) throws UsageException {
+    static int run(List<String> args) throws UsageException, IOException, InterruptedException {
         if (args.isEmpty() || args.get(0).equals("-h") || args.get(0).equals("--help")) {
             System.out.println(USAGE);
             return args.isEmpty() ? 2 : 0;
@@ -39,6 +49,8 @@ public final class Main {
             case "exec" -> new ExecCommand(ExecArguments.parse(rest)).run();
             case "bench" -> BenchCommand.run(rest);
             case "demo" -> DemoCommand.run(rest);
+            case "daemon" -> Daemon.run(rest);
+            case "status" -> StatusCommand.run(rest);
             default -> throw new UsageException("unknown command '" + args.get(0) + "'\n" + USAGE);
         };
     }

@@ -70,7 +70,8 @@ final class AttachedStream implements AgentStream {
         }
         Buffer bytes = FrameEncoder.encode(frame);
         bytesOut += bytes.length();
-        transport.write(bytes).onFailure(e -> hop.run(() ->
+        // always a later task: the write may fail at once, and the caller is still mid-operation
+        transport.write(bytes).onFailure(e -> hop.runLater(() ->
                 close("write to " + transport.describe() + " failed: " + e.getMessage())));
     }
 
@@ -101,10 +102,6 @@ final class AttachedStream implements AgentStream {
 
     void frameDropped() {
         framesDropped++;
-    }
-
-    String transportDescription() {
-        return transport.describe();
     }
 
     private void received(Buffer chunk) {

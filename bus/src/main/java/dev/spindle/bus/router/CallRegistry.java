@@ -29,20 +29,23 @@ final class CallRegistry {
         this.vertx = vertx;
     }
 
-    /** Sends the CALL frame through {@code stream} and starts the deadline. */
+    /**
+     * Registers the call, starts its deadline and sends the CALL frame through {@code stream}.
+     * Registered first, so that a write failing at once (which closes the stream) fails it too.
+     */
     void start(PendingCall call, AttachedStream stream) {
         int handle = freeHandle();
+        // set on the router's context, so the timer fires there too
+        long timer = vertx.setTimer(Math.max(1, call.deadline().toMillis()), ignored -> expire(call));
+        call.registered(handle, stream, timer);
+        byHandle.put(handle, call);
+        stream.callStarted();
         try {
             stream.send(new Frame(call.dst(), Protocol.CONTROLLER_ID, Protocol.HANDLE_CALL, handle, 0, call.request()));
         } catch (IllegalArgumentException tooLarge) {
+            finish(call);
             call.fail(new CallException(call + " not sent: " + tooLarge.getMessage()));
-            return;
         }
-        // set on the router's context, so the timer fires there too
-        long timer = vertx.setTimer(Math.max(1, call.deadline().toMillis()), ignored -> expire(call));
-        call.sent(handle, stream, timer);
-        byHandle.put(handle, call);
-        stream.callStarted();
     }
 
     PendingCall awaitingReply(int handle) {

@@ -21,8 +21,13 @@ final class ContextHop {
         if (Vertx.currentContext() == context) {
             action.run();
         } else {
-            context.runOnContext(ignored -> action.run());
+            runLater(action);
         }
+    }
+
+    /** Runs {@code action} as a new task on the context, even when already there. */
+    void runLater(Runnable action) {
+        context.runOnContext(ignored -> action.run());
     }
 
     /** Runs {@code action} on the context and relays its future; a throw fails the future. */

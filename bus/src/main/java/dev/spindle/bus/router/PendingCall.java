@@ -65,8 +65,8 @@ final class PendingCall implements Call {
         return deadline;
     }
 
-    /** Records where the CALL frame went; from now on a reply on {@code handle} from {@code dst} answers it. */
-    void sent(int handle, AttachedStream stream, long timer) {
+    /** Records where the CALL frame goes; from now on a reply on {@code handle} from {@code dst} answers it. */
+    void registered(int handle, AttachedStream stream, long timer) {
         this.handle = handle;
         this.stream = stream;
         this.timer = timer;

@@ -100,6 +100,7 @@ public final class Router {
      */
     public Call call(int dst, String fn, JsonObject kw, Duration deadline) {
         Objects.requireNonNull(fn, "fn");
+        Objects.requireNonNull(deadline, "deadline");
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("deadline must be positive: " + deadline);
         }

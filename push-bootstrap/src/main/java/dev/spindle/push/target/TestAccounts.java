@@ -1,4 +1,4 @@
-package dev.spindle.push;
+package dev.spindle.push.target;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,26 +7,27 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The local accounts the become tests log in as, created once per machine when running as root:
+ * The local accounts the become tests and the equivalence suite log in as, created once per
+ * machine when running as root (CI machines are throwaway; on a workstation they stay):
  * {@code spindle-login} may sudo to root without a password and to {@code spindle-other} with
  * its own password ({@link #LOGIN_PASSWORD}).
  */
-final class TestUsers {
+public final class TestAccounts {
 
-    static final String LOGIN = "spindle-login";
-    static final String OTHER = "spindle-other";
-    static final String LOGIN_PASSWORD = "spindle-login-pw";
-    static final Path SUDOERS = Path.of("/etc/sudoers.d/spindle-test");
+    public static final String LOGIN = "spindle-login";
+    public static final String OTHER = "spindle-other";
+    public static final String LOGIN_PASSWORD = "spindle-login-pw";
+    public static final Path SUDOERS = Path.of("/etc/sudoers.d/spindle-test");
 
-    private TestUsers() {
+    private TestAccounts() {
     }
 
-    static boolean canCreate() {
+    public static boolean canCreate() {
         return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/sbin/useradd"))
                 && Files.isExecutable(Path.of("/usr/bin/sudo"));
     }
 
-    static synchronized void ensure() throws IOException, InterruptedException {
+    public static synchronized void ensure() throws IOException, InterruptedException {
         for (String user : List.of(LOGIN, OTHER)) {
             if (run("id", "-u", user) != 0) {
                 check(run("useradd", "--create-home", "--shell", "/bin/bash", user), "useradd " + user);
@@ -44,7 +45,7 @@ final class TestUsers {
         check(run("visudo", "-c", "-f", SUDOERS.toString()), "visudo -c");
     }
 
-    static Path home(String user) {
+    public static Path home(String user) {
         return Path.of("/home", user);
     }
 

@@ -1,0 +1,140 @@
+package dev.spindle.bridge.daemon;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+import dev.spindle.push.AgentContext;
+import dev.spindle.push.ContextSpec;
+import dev.spindle.push.Controller;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's Ansible-facing addresses (docs/daemon-api.md §3). Each request names its agent
+ * by hop list; this class finds the agent, makes the one call the request needs, and answers
+ * with the result or a failure code. Every handler runs on the daemon's event loop and only
+ * composes futures.
+ */
+final class TaskApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskApi.class);
+
+    /** Addresses clients may send to; the bridge permits exactly these. */
+    static final List<String> ADDRESSES = List.of("spindle.exec", "spindle.module", "spindle.put", "spindle.fetch",
+            "spindle.reset", "spindle.interpreters", "spindle.lease", "spindle.status");
+
+    /** Calls without a task timeout still end, rather than hold a worker forever. */
+    private static final Duration DEFAULT_DEADLINE = Duration.ofHours(12);
+
+    private final Controller controller;
+    private final RunLeases leases;
+    private final Interpreters interpreters;
+    private final FileTransfers files;
+    private final ModulePayloads modules = new ModulePayloads();
+
+    TaskApi(Controller controller, RunLeases leases) {
+        this.controller = controller;
+        this.leases = leases;
+        this.interpreters = new Interpreters(controller.contexts());
+        this.files = new FileTransfers(controller.vertx());
+    }
+
+    void register(EventBus bus) {
+        Map<String, Function<JsonObject, Future<JsonObject>>> handlers = Map.of(
+                "spindle.exec", withAgent((agent, body) -> agent.callForObject("run_command", new JsonObject()
+                        .put("cmd", body.getString("cmd"))
+                        .put("stdin_b64", body.getString("stdin_b64"))
+                        .put("pty", body.getBoolean("pty", false))
+                        .put("timeout", body.getInteger("timeout")), deadline(body))),
+                "spindle.module", withAgent((agent, body) -> modules.run(agent, body, deadline(body))),
+                "spindle.put", withLoginAgent((agent, body) -> files.put(agent, Path.of(required(body, "src_path")), required(body, "dest"))),
+                "spindle.fetch", withLoginAgent((agent, body) -> files.fetch(agent, required(body, "src"), Path.of(required(body, "dest_path")))),
+                "spindle.interpreters", withAgent((agent, body) -> agent.callForObject("interpreters", new JsonObject(), deadline(body))),
+                "spindle.reset", body -> controller.contexts().reset(HopList.parse(body)).map(new JsonObject()),
+                "spindle.lease", body -> Future.succeededFuture(new JsonObject()),
+                "spindle.status", body -> status());
+        handlers.forEach((address, handler) -> bus.<JsonObject>consumer(address, message -> serve(address, message, handler)));
+    }
+
+    private void serve(String address, Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler) {
+        JsonObject body = message.body() == null ? new JsonObject() : message.body();
+        leases.touch(body.getJsonObject("run"));
+        Future<JsonObject> result;
+        try {
+            result = handler.apply(body);
+        } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+        }
+        result.onSuccess(message::reply).onFailure(error -> {
+            Failure failure = error instanceof AgentFailure af ? af.failure : Failure.of(error, true);
+            Throwable cause = error instanceof AgentFailure af ? af.getCause() : error;
+            LOG.debug("{} failed ({}): {}", address, failure, Failure.message(cause));
+            message.fail(failure.code, Failure.message(cause));
+        });
+    }
+
+    private Function<JsonObject, Future<JsonObject>> withAgent(BiFunction<AgentContext, JsonObject, Future<JsonObject>> work) {
+        return body -> onAgent(HopList.parse(body), body, work);
+    }
+
+    /** File transfers run as the login user, like vanilla's sftp; Ansible moves files with become itself. */
+    private Function<JsonObject, Future<JsonObject>> withLoginAgent(BiFunction<AgentContext, JsonObject, Future<JsonObject>> work) {
+        return body -> onAgent(HopList.parse(body).loginOnly(), body, work);
+    }
+
+    private Future<JsonObject> onAgent(ContextSpec spec, JsonObject body, BiFunction<AgentContext, JsonObject, Future<JsonObject>> work) {
+        return interpreters.agentFor(spec)
+                .recover(error -> Future.failedFuture(new AgentFailure(Failure.of(error, false), error)))
+                .compose(agent -> work.apply(agent, body).recover(error -> Future.failedFuture(
+                        new AgentFailure(Failure.of(error, agent.stream().readyMarkerSeen().succeeded()), error))));
+    }
+
+    private Future<JsonObject> status() {
+        JsonArray contexts = new JsonArray();
+        for (AgentContext ctx : controller.contexts().live()) {
+            var stats = ctx.stream();
+            contexts.add(new JsonObject()
+                    .put("name", ctx.name())
+                    .put("id", Integer.toUnsignedLong(ctx.id()))
+                    .put("key", ctx.key())
+                    .put("bytes_in", stats.bytesIn())
+                    .put("bytes_out", stats.bytesOut()));
+        }
+        return Future.succeededFuture(new JsonObject()
+                .put("pid", ProcessHandle.current().pid())
+                .put("runs", new JsonArray(leases.pids()))
+                .put("contexts", contexts));
+    }
+
+    private static Duration deadline(JsonObject body) {
+        Integer seconds = body.getInteger("timeout");
+        return seconds == null || seconds <= 0 ? DEFAULT_DEADLINE : Duration.ofSeconds(seconds + 30L);
+    }
+
+    private static String required(JsonObject body, String key) {
+        String value = body.getString(key);
+        if (value == null || value.isBlank()) {
+            throw new BadRequestException("'" + key + "' is missing or empty");
+        }
+        return value;
+    }
+
+    /** A failure already classified where the agent's state was known. */
+    private static final class AgentFailure extends RuntimeException {
+        final Failure failure;
+
+        AgentFailure(Failure failure, Throwable cause) {
+            super(cause);
+            this.failure = failure;
+        }
+    }
+}

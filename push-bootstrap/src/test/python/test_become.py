@@ -1,0 +1,179 @@
+"""Become children: a fake sudo that prompts on its tty (any user), then real sudo and su
+(root only). Calls are routed through the agent to the child."""
+
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import unittest
+
+from agent_harness import AGENT_ID, AgentProcess, RemoteError, children_of, wait_until
+from spindle_agent.framing import encode
+from spindle_agent.protocol import HANDLE_LOG, READY_MARKER
+
+GOOD_PASSWORD = "correct horse"
+FORGER_ID = AGENT_ID + 50
+
+# Prompts on /dev/tty like sudo and execs what follows "--" for the right password. A few
+# magic passwords make it misbehave after "authenticating" instead.
+FAKE_SUDO = '''#!{python}
+import os, struct, sys, time
+
+def frame(dst, src, handle, payload):
+    return struct.pack(">2sBBIIIII", b"SP", 1, 0, dst, src, handle, 0, len(payload)) + payload
+
+args = sys.argv[1:]
+prompt = args[args.index("-p") + 1]
+command = args[args.index("--") + 1:]
+tty = os.open("/dev/tty", os.O_RDWR)
+for attempt in range(3):
+    os.write(tty, prompt.encode())
+    password = os.read(tty, 1024).decode().rstrip("\\n")
+    if password == {good!r}:
+        os.execvp(command[0], command)
+    if password == "hang please":
+        time.sleep(60)
+    if password == "garbage please":
+        os.write(1, {marker!r} + b"this is not a frame, not even close")
+        time.sleep(60)
+    if password == "forge please":
+        os.write(1, {marker!r}
+                 + frame(0, 999, {log}, b'{{"name": "forged", "level": 40, "msg": "x"}}')
+                 + frame(0, {forger}, {log}, b'{{"name": "genuine", "level": 20, "msg": "y"}}'))
+        time.sleep(60)
+    os.write(tty, b"Sorry, try again.\\n")
+os.write(2, b"sudo: 3 incorrect password attempts\\n")
+sys.exit(1)
+'''
+
+
+class BecomeTestCase(unittest.TestCase):
+
+    def spawn(self, context_id, method="sudo", user="root", **kw):
+        kw.setdefault("python", sys.executable)
+        kw.setdefault("timeout", 10)
+        return self.controller.call("spawn_child", context_id=context_id, method=method,
+                                    user=user, reply_timeout=30, **kw)
+
+    def assertSpawnFails(self, context_id, message, **kw):
+        with self.assertRaises(RemoteError) as caught:
+            self.spawn(context_id, **kw)
+        self.assertEqual(caught.exception.type, "spindle.BecomeError")
+        self.assertIn(message, caught.exception.message)
+        return caught.exception
+
+    def assertChildDies(self, context_id, child_pid):
+        os.kill(child_pid, signal.SIGKILL)
+        with self.assertRaises(RemoteError) as caught:
+            self.controller.call("ping", dst=context_id)
+        self.assertEqual(caught.exception.type, "spindle.DeadContext")
+        self.assertEqual(self.controller.call("ping"), {"pid": self.agent.pid})
+
+
+class FakeSudoTest(BecomeTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bin = tempfile.mkdtemp(prefix="spindle-fake-sudo-")
+        path = os.path.join(cls.bin, "sudo")
+        with open(path, "w") as f:
+            f.write(FAKE_SUDO.format(python=sys.executable, good=GOOD_PASSWORD,
+                                     marker=READY_MARKER, log=HANDLE_LOG, forger=FORGER_ID))
+        os.chmod(path, 0o755)
+        env = dict(os.environ, PATH=cls.bin + os.pathsep + os.environ["PATH"])
+        cls.agent = AgentProcess(env=env)
+        cls.controller = cls.agent.controller
+
+    @classmethod
+    def tearDownClass(cls):
+        status, stderr = cls.agent.close()
+        shutil.rmtree(cls.bin)
+        assert status == 0, (status, stderr)
+
+    def tearDown(self):
+        for password in (GOOD_PASSWORD, "wrong horse"):
+            self.assertNotIn(password, json.dumps(self.controller.logs))
+
+    def test_right_password(self):
+        context_id = AGENT_ID + 1
+        child = self.spawn(context_id, password=GOOD_PASSWORD)
+        self.assertEqual(child["context_id"], context_id)
+        info = self.controller.call("info", dst=context_id)
+        self.assertEqual((info["context_id"], info["pid"]), (context_id, child["pid"]))
+        self.assertNotEqual(info["pid"], self.agent.pid)
+        self.assertChildDies(context_id, child["pid"])
+
+    def test_wrong_password(self):
+        started = time.monotonic()
+        error = self.assertSpawnFails(AGENT_ID + 2, "incorrect sudo password",
+                                      password="wrong horse")
+        self.assertLess(time.monotonic() - started, 3)
+        self.assertNotIn("wrong horse", error.message)
+
+    def test_no_password(self):
+        self.assertSpawnFails(AGENT_ID + 3, "sudo password required")
+
+    def test_timeout(self):
+        before = set(children_of(self.agent.pid))
+        started = time.monotonic()
+        error = self.assertSpawnFails(AGENT_ID + 4, "timed out waiting for sudo after 1 s",
+                                      password="hang please", timeout=1)
+        self.assertLess(time.monotonic() - started, 3)
+        self.assertIn("tty said: [spindle sudo", error.message)
+        self.assertTrue(wait_until(lambda: set(children_of(self.agent.pid)) <= before))
+
+    def test_bad_frames_close_only_that_child(self):
+        context_id = AGENT_ID + 5
+        self.spawn(context_id, password="garbage please")
+        with self.assertRaises(RemoteError) as caught:
+            self.controller.call("ping", dst=context_id)
+        self.assertEqual(caught.exception.type, "spindle.DeadContext")
+        self.assertIn("bad frame: bad magic", caught.exception.message)
+        self.assertEqual(self.controller.call("ping"), {"pid": self.agent.pid})
+
+    def test_frames_with_a_forged_src_are_dropped(self):
+        self.spawn(FORGER_ID, password="forge please")
+        self.controller.wait_for_log(lambda r: r["name"] == "genuine")
+        warning = self.controller.wait_for_log(lambda r: "claiming src 999" in r["msg"])
+        self.assertEqual(warning["level"], 30)
+        self.assertNotIn("forged", [r["name"] for r in self.controller.logs])
+
+
+@unittest.skipUnless(os.geteuid() == 0, "real sudo and su tests need root (no password)")
+class RealBecomeTest(BecomeTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = AgentProcess()
+        cls.controller = cls.agent.controller
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.agent.close() == (0, "")
+
+    @unittest.skipUnless(shutil.which("sudo"), "sudo is not installed")
+    def test_sudo_to_root(self):
+        context_id = AGENT_ID + 10
+        self.spawn(context_id, method="sudo", user="root", flags="-H -S -n")
+        info = self.controller.call("info", dst=context_id)
+        self.assertEqual((info["uid"], info["context_id"]), (0, context_id))
+        self.assertChildDies(context_id, info["pid"])
+
+    @unittest.skipUnless(shutil.which("su") and os.path.exists("/usr/bin/python3"),
+                         "su or /usr/bin/python3 is missing")
+    def test_su_to_nobody(self):
+        context_id = AGENT_ID + 11
+        # nobody cannot read root's pyenv interpreter; the system one is world readable.
+        self.spawn(context_id, method="su", user="nobody", python="/usr/bin/python3")
+        info = self.controller.call("info", dst=context_id)
+        self.assertEqual((info["uid"], info["user"]), (65534, "nobody"))
+        self.assertEqual(self.controller.call("exec", dst=context_id, argv=["id", "-u"])
+                         ["stdout_b64"], "NjU1MzQK")
+        self.assertChildDies(context_id, info["pid"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,61 @@
+"""Bootstrap stages: stage 1 stays tiny, stage 2 stays lean and is valid JSON and Python."""
+
+import ast
+import json
+import shlex
+import sys
+import unittest
+import zlib
+
+from agent_harness import agent_config, agent_sources
+from spindle_agent.stage import build_stage1, build_stage2, stage1_script
+
+STAGE1_LIMIT = 300
+STAGE2_GOAL = 30 * 1024
+
+
+class StageTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sources = agent_sources()
+        cls.stage2 = build_stage2(cls.sources, agent_config())
+
+    def test_stage1_is_the_documented_text(self):
+        self.assertEqual(stage1_script(123),
+                         'import os,zlib;os.set_blocking(0,True);Z=b""\n'
+                         'while len(Z)<123:Z+=os.read(0,123-len(Z)) or exit(9)\n'
+                         'exec(zlib.decompress(Z))')
+        self.assertEqual(build_stage1(123, "python3")[:2], ["python3", "-c"])
+
+    def test_stage1_command_line_is_small(self):
+        command = " ".join(shlex.quote(arg) for arg in build_stage1(len(self.stage2), "python3"))
+        sys.stderr.write("\nstage 1 command line: %d bytes\n" % len(command.encode()))
+        self.assertLess(len(command.encode()), STAGE1_LIMIT)
+
+    def test_stage2_size(self):
+        raw = zlib.decompress(self.stage2)
+        sys.stderr.write("\nstage 2: %d bytes compressed (%d raw, %d modules)\n"
+                         % (len(self.stage2), len(raw), len(self.sources)))
+        self.assertLess(len(self.stage2), STAGE2_GOAL)
+
+    def test_stage2_head_is_json_and_python(self):
+        lines = zlib.decompress(self.stage2).decode("utf-8").split("\n", 2)
+        self.assertTrue(lines[0].startswith("CONFIG = "))
+        self.assertTrue(lines[1].startswith("SOURCES = "))
+        for line in lines[:2]:
+            literal = line.split(" = ", 1)[1]
+            self.assertEqual(json.loads(literal), ast.literal_eval(literal))
+        self.assertEqual(json.loads(lines[0][len("CONFIG = "):]), agent_config())
+        sources = json.loads(lines[1][len("SOURCES = "):])
+        self.assertEqual(sources["spindle_agent"], [1, self.sources["spindle_agent"][1]])
+        self.assertEqual(lines[2], self.sources["spindle_agent.boot"][1])
+
+    def test_non_ascii_survives(self):
+        config = agent_config(name="j\u00f6rg@h\u00f4st\U0001f600")
+        head = zlib.decompress(build_stage2(self.sources, config)).decode("utf-8").split("\n")[0]
+        self.assertEqual(ast.literal_eval(head[len("CONFIG = "):]), config)
+
+
+if __name__ == "__main__":
+    unittest.main()
