@@ -101,7 +101,7 @@ class RemoteError(Exception):
 
 class FakeController(object):
     """Context 0 on one socket: sends CALLs, collects replies and LOG records, serves
-    GET_SOURCE from a dict {fullname: [is_pkg, source]} (a missing name gets null)."""
+    GET_SOURCE from a dict {fullname: [is_pkg, source]} the way the Java controller does."""
 
     def __init__(self, sock, module_sources=None):
         self.sock = sock
@@ -182,6 +182,14 @@ class FakeController(object):
         self.ready.set()
         return rest
 
+    def _source_answer(self, fullname):
+        """What dev.spindle.bus.source.SourceService answers."""
+        answer = {"fullname": fullname, "found": fullname in self.module_sources}
+        if answer["found"]:
+            is_pkg, source = self.module_sources[fullname]
+            answer.update(is_pkg=bool(is_pkg), source=source)
+        return json.dumps(answer).encode("utf-8")
+
     def _dispatch(self, frame):
         if frame.handle == HANDLE_LOG:
             with self._lock:
@@ -190,8 +198,7 @@ class FakeController(object):
         elif frame.handle == HANDLE_GET_SOURCE:
             fullname = json.loads(frame.payload.decode("utf-8"))["fullname"]
             self.source_requests.append((frame.src, fullname))
-            answer = self.module_sources.get(fullname)
-            self.send(encode(frame.src, 0, frame.reply_to, 0, json.dumps(answer).encode()))
+            self.send(encode(frame.src, 0, frame.reply_to, 0, self._source_answer(fullname)))
         else:
             waiter = self._waiters.get(frame.handle)
             if waiter is None:

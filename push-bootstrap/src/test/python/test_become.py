@@ -11,7 +11,8 @@ import time
 import unittest
 
 from agent_harness import AGENT_ID, AgentProcess, RemoteError, children_of, wait_until
-from spindle_agent.framing import encode
+from spindle_agent.become import PromptWatcher, become_argv
+from spindle_agent.errors import BecomeError
 from spindle_agent.protocol import HANDLE_LOG, READY_MARKER
 
 GOOD_PASSWORD = "correct horse"
@@ -39,6 +40,11 @@ for attempt in range(3):
     if password == "garbage please":
         os.write(1, {marker!r} + b"this is not a frame, not even close")
         time.sleep(60)
+    if password == "noise please":
+        os.write(1, b"la" * 40000)
+        time.sleep(60)
+    if password == "exit please":
+        sys.exit(5)
     if password == "forge please":
         os.write(1, {marker!r}
                  + frame(0, 999, {log}, b'{{"name": "forged", "level": 40, "msg": "x"}}')
@@ -48,6 +54,75 @@ for attempt in range(3):
 os.write(2, b"sudo: 3 incorrect password attempts\\n")
 sys.exit(1)
 '''
+
+
+class BecomeArgvTest(unittest.TestCase):
+    COMMAND = ["python3", "-c", "print('hi')"]
+
+    def test_sudo(self):
+        argv, stdin_is_tty = become_argv("sudo", "bob", self.COMMAND, flags="-H -S -n",
+                                         prompt="P: ")
+        self.assertEqual(argv, ["sudo", "-u", "bob", "-H", "-p", "P: ", "-H", "-n", "--"]
+                         + self.COMMAND)
+        self.assertFalse(stdin_is_tty)
+
+    def test_sudo_with_password_may_prompt(self):
+        argv, _ = become_argv("sudo", "bob", self.COMMAND, exe="/opt/sudo",
+                              flags=["-S", "-n", "-E"], password="pw", prompt="P: ")
+        self.assertEqual(argv[0], "/opt/sudo")
+        self.assertEqual(argv[argv.index("P: ") + 1:argv.index("--")], ["-E"])
+
+    def test_su_moves_the_channel_back_onto_stdin(self):
+        argv, stdin_is_tty = become_argv("su", "bob", self.COMMAND)
+        self.assertEqual(argv, ["su", "-s", "/bin/sh", "-c",
+                                "exec python3 -c 'print('\"'\"'hi'\"'\"')' 0<&1", "bob"])
+        self.assertTrue(stdin_is_tty)
+
+    def test_doas(self):
+        self.assertEqual(become_argv("doas", "bob", self.COMMAND),
+                         (["doas", "-u", "bob"] + self.COMMAND, False))
+
+    def test_unknown_method(self):
+        with self.assertRaisesRegex(ValueError, "unknown become method 'pbrun'"):
+            become_argv("pbrun", "bob", self.COMMAND)
+
+
+class PromptWatcherTest(unittest.TestCase):
+
+    def converse(self, lines, method="sudo", password="pw"):
+        watcher = PromptWatcher(method, "bob", password, "[P] ")
+        return [watcher.feed(line) for line in lines]
+
+    def assertFailsWith(self, message, lines, **kw):
+        with self.assertRaises(BecomeError) as caught:
+            self.converse(lines, **kw)
+        self.assertEqual(str(caught.exception), message)
+
+    def test_answers_one_prompt_split_across_reads(self):
+        self.assertEqual(self.converse(["sudo: setrlimit(RLIMIT_CORE): Operation not "
+                                        "permitted\r\n[", "P] "]), [None, b"pw\n"])
+
+    def test_su_and_doas_prompts(self):
+        self.assertEqual(self.converse(["Password: "], method="su"), [b"pw\n"])
+        self.assertEqual(self.converse(["doas (me@h) password: "], method="doas"), [b"pw\n"])
+
+    def test_failures(self):
+        self.assertFailsWith("incorrect sudo password", ["[P] ", "\r\nSorry, try again.\r\n"])
+        self.assertFailsWith("incorrect sudo password", ["[P] ", "\r\n[P] "])
+        self.assertFailsWith("incorrect su password", ["Password: ", "su: Authentication failure"],
+                             method="su")
+        self.assertFailsWith("sudo password required", ["[P] "], password=None)
+        self.assertFailsWith("sudo password required", ["sudo: a password is required\r\n"])
+        user = PromptWatcher("sudo", "bob", None, "[P] ")
+        with self.assertRaisesRegex(BecomeError, "^user .* is not allowed to run sudo as bob: "
+                                                 "alice is not in the sudoers file.$"):
+            user.feed("alice is not in the sudoers file.\r\n")
+
+    def test_transcript_hides_the_password(self):
+        watcher = PromptWatcher("su", "bob", "hunter2", None)
+        watcher.feed("Password: ")
+        watcher.feed("hunter2\r\n")
+        self.assertEqual(watcher.transcript, "Password: [password]")
 
 
 class BecomeTestCase(unittest.TestCase):
@@ -124,6 +199,15 @@ class FakeSudoTest(BecomeTestCase):
         self.assertLess(time.monotonic() - started, 3)
         self.assertIn("tty said: [spindle sudo", error.message)
         self.assertTrue(wait_until(lambda: set(children_of(self.agent.pid)) <= before))
+
+    def test_death_before_the_marker(self):
+        self.assertSpawnFails(AGENT_ID + 6, "sudo exited with status 5 before the agent started "
+                                            "(its channel closed); tty said: [spindle sudo",
+                              password="exit please")
+
+    def test_too_much_noise_before_the_marker(self):
+        self.assertSpawnFails(AGENT_ID + 7, "bytes of output without a ready marker",
+                              password="noise please")
 
     def test_bad_frames_close_only_that_child(self):
         context_id = AGENT_ID + 5

@@ -41,7 +41,7 @@ class ProtocolDocTest(unittest.TestCase):
     def test_ready_marker(self):
         self.assertDocSays("`%s\\n`" % protocol.READY_MARKER.decode().strip())
         self.assertDocSays("up to %d KiB of bytes before the marker"
-                      % (protocol.MAX_NOISE_BEFORE_MARKER >> 10))
+                      % (protocol.MAX_PREAMBLE >> 10))
 
 
 if __name__ == "__main__":

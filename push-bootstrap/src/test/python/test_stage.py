@@ -23,9 +23,9 @@ class StageTest(unittest.TestCase):
 
     def test_stage1_is_the_documented_text(self):
         self.assertEqual(stage1_script(123),
-                         'import os,zlib;os.set_blocking(0,True);Z=b""\n'
-                         'while len(Z)<123:Z+=os.read(0,123-len(Z)) or exit(9)\n'
-                         'exec(zlib.decompress(Z))')
+                         "import os,zlib;os.set_blocking(0,True);Z=b''\n"
+                         "while len(Z)<123:Z+=os.read(0,123-len(Z)) or os._exit(9)\n"
+                         "exec(zlib.decompress(Z))")
         self.assertEqual(build_stage1(123, "python3")[:2], ["python3", "-c"])
 
     def test_stage1_command_line_is_small(self):

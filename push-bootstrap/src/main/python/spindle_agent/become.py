@@ -35,14 +35,17 @@ log = logging.getLogger(__name__)
 GRACE = 2.0                 # seconds a failed child gets between SIGTERM and SIGKILL
 MAX_CONVERSATION = 16 * 1024
 MAX_TRANSCRIPT = 400
-READY = "ready"
-CLOSED = "closed"
+READY = object()   # outcomes of a spawn besides an error message
+CLOSED = object()
 
 _PASSWORD_PROMPT = re.compile(r"password:", re.I)  # su and doas; sudo gets a unique prompt
 _INCORRECT = re.compile(r"sorry, try again|incorrect password|authentication fail", re.I)
 _REQUIRED = re.compile(r"a password is required", re.I)
+# Not a bare "not permitted": sudo in containers warns "setrlimit(RLIMIT_CORE): Operation not
+# permitted" and carries on.
 _NOT_ALLOWED = re.compile(
-    r"[^\n]*(?:is not in the sudoers|is not allowed to|not permitted)[^\n]*", re.I)
+    r"[^\n]*(?:is not in the sudoers|is not allowed to|doas: operation not permitted)[^\n]*",
+    re.I)
 
 
 def become_argv(method, user, command, exe=None, flags=None, password=None, prompt=None):
@@ -138,6 +141,7 @@ class _Spawn(object):
         self.process = process
         self.tty_fd = tty_fd
         self.outcome = None
+        self.close_reason = None
         self._lock = threading.Lock()
         self._settled = threading.Event()
         self._tty_lines = LineSplitter(self._log_tty_line)
@@ -172,6 +176,7 @@ class _Spawn(object):
                 break
             self._hear(data)
         self._close_tty()
+        self.close_reason = reason
         self.settle(CLOSED)
         self.agent.processes.retire(self.process, GRACE)
 
@@ -218,6 +223,8 @@ class _Spawn(object):
 def spawn_child(call, context_id, method, user, password=None, exe=None, flags=None,
                 python="python3", timeout=30):
     agent = call.agent
+    if agent.router.in_use(context_id):
+        raise ValueError("context id %d is already in use here" % context_id)
     prompt = "[spindle sudo %s] " % os.urandom(8).hex()
     stage2 = build_stage2(agent.sources, _child_config(agent.config, context_id, user))
     command = [python, "-c", stage1_script(len(stage2))]
@@ -232,12 +239,12 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
     agent.router.defer(lambda: spawn.attach(stream))
     call.on_cancel(lambda: spawn.settle("cancelled"))
     outcome = spawn.wait(timeout)
-    if outcome == READY:
+    if outcome is READY:
         return {"context_id": context_id, "pid": process.pid}
+    if outcome is CLOSED:
+        outcome = "%s %s before the agent started (%s); tty said: %s" % (
+            method, _exit_description(process), spawn.close_reason, spawn.watcher.transcript)
     agent.router.defer(lambda: agent.router.close_child(context_id, outcome))
-    if outcome == CLOSED:
-        outcome = "%s %s before the agent started; tty said: %s" % (
-            method, _exit_description(process), spawn.watcher.transcript)
     raise BecomeError(outcome)
 
 

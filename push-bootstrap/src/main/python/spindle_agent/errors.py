@@ -6,8 +6,8 @@ name for builtins ("ValueError") and "module.QualName" for everything else.
 """
 
 __all__ = [
-    "SpindleError", "NoSuchFunction", "NoSuchHandle", "DeadContext", "Refused", "Timeout",
-    "BecomeError", "wire_type", "error_payload",
+    "SpindleError", "NoSuchFunction", "NoSuchHandle", "DeadContext", "Timeout", "BecomeError",
+    "wire_type", "error_payload",
 ]
 
 
@@ -25,10 +25,6 @@ class NoSuchHandle(SpindleError):
 
 class DeadContext(SpindleError):
     """The destination context is gone or was never reachable from here."""
-
-
-class Refused(SpindleError):
-    """The router will not deliver this frame."""
 
 
 class Timeout(SpindleError):

@@ -8,7 +8,8 @@ Contract:
   `roots` (e.g. "ansible"): the first import of such a name calls fetch(fullname) on the
   importing thread, which blocks until the controller answers with [is_pkg, source] or None.
   Both answers are cached for the life of the process: a name is asked for at most once.
-  A fetch error raises ImportError and is not cached.
+  An exception from fetch (the controller refused, no answer in time) fails that import
+  and is not cached.
 - Every other name is left to the normal import system; the controller is never asked.
 - This module must import nothing from spindle_agent: boot.py loads it by hand before the
   package can be imported.

@@ -39,7 +39,7 @@ def main(config):
     stdout_r, stderr_r = _pipe_onto(1), _pipe_onto(2)
     _rebind_python_stdio()
 
-    parent = Stream("parent", channel_in, channel_out, config.get("max_frame", MAX_FRAME))
+    parent = Stream(channel_in, channel_out, config.get("max_frame", MAX_FRAME))
     parent.write(READY_MARKER)
     router = Router(config["context_id"], parent)
     _install_logging(router, config.get("log_level", logging.INFO))
@@ -119,11 +119,16 @@ def _forward_lines(router, fd, name, level):
 
 
 def _fetch_source(router, fullname):
-    """Ask the controller for a module: [is_pkg, source], or None if it has none."""
+    """Ask the controller for a module: [is_pkg, source], or None if it has none.
+
+    The controller answers {"fullname", "found": true, "is_pkg", "source"} or
+    {"fullname", "found": false} (dev.spindle.bus.source.SourceService)."""
     frame = router.request(CONTROLLER_ID, HANDLE_GET_SOURCE, {"fullname": fullname},
                            IMPORT_TIMEOUT)
     answer = json.loads(frame.payload.decode("utf-8"))
     if frame.flags & FLAG_ERROR:
         raise ImportError("the controller did not send %s: %s: %s"
                           % (fullname, answer.get("type"), answer.get("message")))
-    return answer
+    if not answer.get("found"):
+        return None
+    return [answer["is_pkg"], answer["source"]]

@@ -8,7 +8,7 @@ handle table in docs/protocol.md. Nothing else lives here.
 __all__ = [
     "MAGIC", "VERSION", "HEADER_SIZE", "FLAG_RAW", "FLAG_LAST", "FLAG_ERROR", "KNOWN_FLAGS",
     "MAX_FRAME", "CONTROLLER_ID", "HANDLE_CALL", "HANDLE_LOG", "HANDLE_GET_SOURCE",
-    "HANDLE_CANCEL", "FIRST_REPLY_HANDLE", "READY_MARKER", "MAX_NOISE_BEFORE_MARKER",
+    "HANDLE_CANCEL", "FIRST_REPLY_HANDLE", "READY_MARKER", "MAX_PREAMBLE",
 ]
 
 MAGIC = b"SP"
@@ -32,4 +32,4 @@ FIRST_REPLY_HANDLE = 1000
 
 READY_MARKER = b"SPINDLE-READY\n"
 # Bytes a peer may print before its ready marker (a noisy login shell, a sudo lecture).
-MAX_NOISE_BEFORE_MARKER = 64 * 1024
+MAX_PREAMBLE = 64 * 1024

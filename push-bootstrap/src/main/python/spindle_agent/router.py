@@ -29,14 +29,14 @@ import time
 from .errors import DeadContext, NoSuchHandle, Timeout, error_payload
 from .framing import Decoder, FrameError, encode
 from .protocol import (
-    FIRST_REPLY_HANDLE, FLAG_ERROR, FLAG_LAST, FLAG_RAW, MAX_NOISE_BEFORE_MARKER, READY_MARKER,
+    FIRST_REPLY_HANDLE, FLAG_ERROR, FLAG_LAST, FLAG_RAW, MAX_PREAMBLE, READY_MARKER,
 )
 
 __all__ = ["Stream", "ChildStream", "Router", "dump_json"]
 
 log = logging.getLogger(__name__)
 
-READ_SIZE = 256 * 1024
+READ_SIZE = 64 * 1024
 _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
 _json_encoder = json.JSONEncoder(separators=(",", ":"))
@@ -60,8 +60,7 @@ class Stream(object):
     writable, so no thread ever blocks on a slow peer.
     """
 
-    def __init__(self, name, rfd, wfd, max_frame):
-        self.name = name
+    def __init__(self, rfd, wfd, max_frame):
         self.rfd = rfd
         self.wfd = wfd
         self.decoder = Decoder(max_frame)
@@ -128,7 +127,7 @@ class ChildStream(Stream):
     frames whose src must be the child's id."""
 
     def __init__(self, context_id, fd, max_frame, on_ready, on_close):
-        Stream.__init__(self, "context %d" % context_id, fd, fd, max_frame)
+        Stream.__init__(self, fd, fd, max_frame)
         self.context_id = context_id
         self.ready = False
         self.noise = bytearray()   # what the child printed before its marker
@@ -192,6 +191,10 @@ class Router(object):
             raise Timeout("no answer from context %d to handle %d within %s s"
                           % (dst, handle, timeout))
         return replies[0]
+
+    def in_use(self, context_id):
+        """True for this agent's own id and its children's, live or booting."""
+        return context_id == self.context_id or context_id in self._children
 
     def defer(self, callback):
         """Run callback() on the loop thread soon."""
@@ -386,7 +389,7 @@ class Router(object):
         child.noise += data
         index = child.noise.find(READY_MARKER)
         if index < 0:
-            if len(child.noise) > MAX_NOISE_BEFORE_MARKER:
+            if len(child.noise) > MAX_PREAMBLE:
                 self.close_child(child.context_id, "%d bytes of output without a ready marker"
                                  % len(child.noise))
             return None

@@ -16,9 +16,10 @@ import zlib
 
 __all__ = ["stage1_script", "build_stage1", "build_stage2"]
 
-_STAGE1 = ('import os,zlib;os.set_blocking(0,True);Z=b""\n'
-           'while len(Z)<{n}:Z+=os.read(0,{n}-len(Z)) or exit(9)\n'
-           'exec(zlib.decompress(Z))')
+# os._exit, not exit: the exit builtin is missing when Python runs with -S
+_STAGE1 = ("import os,zlib;os.set_blocking(0,True);Z=b''\n"
+           "while len(Z)<{n}:Z+=os.read(0,{n}-len(Z)) or os._exit(9)\n"
+           "exec(zlib.decompress(Z))")
 
 
 def stage1_script(n):

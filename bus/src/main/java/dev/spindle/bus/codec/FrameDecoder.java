@@ -58,8 +58,8 @@ public final class FrameDecoder {
     public void endOfStream() throws FrameException {
         checkUsable();
         if (payloadLength >= 0) {
-            throw fail("stream ended inside a frame (" + (Protocol.HEADER_SIZE + payloadReceived) + " of "
-                    + (Protocol.HEADER_SIZE + payloadLength) + " bytes)");
+            throw fail("stream ended inside a frame (" + (Protocol.HEADER_SIZE + (long) payloadReceived) + " of "
+                    + (Protocol.HEADER_SIZE + (long) payloadLength) + " bytes)");
         }
         if (headerReceived > 0) {
             throw fail("stream ended inside a frame (" + headerReceived + " of "
@@ -68,8 +68,8 @@ public final class FrameDecoder {
     }
 
     /** Bytes of the current, incomplete frame held by this decoder. */
-    public int bufferedBytes() {
-        return headerReceived + payloadReceived;
+    public long bufferedBytes() {
+        return headerReceived + (long) payloadReceived;
     }
 
     private int readHeader(Buffer chunk, int position) throws FrameException {

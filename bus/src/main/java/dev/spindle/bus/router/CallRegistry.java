@@ -29,10 +29,7 @@ final class CallRegistry {
         this.vertx = vertx;
     }
 
-    /**
-     * Registers the call, starts its deadline and sends the CALL frame through {@code stream}.
-     * Registered first, so that a write failing at once (which closes the stream) fails it too.
-     */
+    /** Registers the call, starts its deadline and sends the CALL frame through {@code stream}. */
     void start(PendingCall call, AttachedStream stream) {
         int handle = freeHandle();
         // set on the router's context, so the timer fires there too

@@ -12,6 +12,7 @@ import dev.spindle.bus.testing.Await;
 import dev.spindle.bus.testing.FakeAgent;
 import dev.spindle.bus.testing.RouterHarness;
 import dev.spindle.bus.testing.RouterHarness.Connection;
+import dev.spindle.bus.transport.ByteTransport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -172,11 +173,12 @@ class CallTest {
     @Test
     void callsArePipelinedBehindBytesWrittenBeforeAttach() {
         FakeAgent agent = new FakeAgent("memory db1");
+        ByteTransport transport = agent.transport();
         Buffer stage2 = Buffer.buffer("zlib-compressed stage 2");
-        agent.transport().write(stage2);
+        transport.write(stage2);
 
         IdBlock block = harness.router.allocateBlock();
-        harness.router.attach(agent.transport(), block, "db1");
+        harness.router.attach(transport, block, "db1");
         Call call = harness.router.call(block.base(), "ping", null, DEADLINE);
 
         assertEquals(stage2, agent.readBytes(stage2.length()));

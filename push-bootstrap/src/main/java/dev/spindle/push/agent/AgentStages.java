@@ -36,7 +36,8 @@ public final class AgentStages {
         JsonObject modules = new JsonObject();
         for (Map.Entry<String, String> module : sources.modules().entrySet()) {
             boolean isPackage = module.getKey().equals(AgentSources.PACKAGE);
-            modules.put(module.getKey(), new JsonArray().add(isPackage).add(module.getValue()));
+            // 0/1, not true/false: the line must read as JSON and as a Python literal
+            modules.put(module.getKey(), new JsonArray().add(isPackage ? 1 : 0).add(module.getValue()));
         }
         String text = "CONFIG = " + config.toJson().encode() + "\n"
                 + "SOURCES = " + modules.encode() + "\n"
