@@ -60,7 +60,18 @@ public final class AgentContext {
 
     /** Calls {@code fn} in this agent; the result is the reply's JSON value. */
     public Future<Object> call(String fn, JsonObject kw, Duration deadline) {
-        return router.call(id, fn, kw, deadline).result().onFailure(this::noteDeath);
+        return router.call(id, fn, kw, deadline).result().recover(this::explainDeath);
+    }
+
+    /** A call that found no route failed because the agent died: say why it died instead. */
+    private Future<Object> explainDeath(Throwable failure) {
+        noteDeath(failure);
+        Future<String> closed = stream.closed();
+        if (failure instanceof DeadContextException && closed.isComplete()
+                && !failure.getMessage().contains(closed.result())) {
+            return Future.failedFuture(new DeadContextException(name + ": " + closed.result()));
+        }
+        return Future.failedFuture(failure);
     }
 
     /** Convenience for calls that answer a JSON object. */

@@ -35,7 +35,7 @@ class EmbeddedTargetTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
     @TempDir
-    Path dir;
+    static Path dir;
     private EmbeddedSshTarget target;
     private Controller controller;
 
@@ -106,7 +106,7 @@ class EmbeddedTargetTest {
     void changedHostKeyIsRefusedNamingFileAndLine() throws Exception {
         Path other = dir.resolve("other");
         try (EmbeddedSshTarget impostor = EmbeddedSshTarget.start(other)) {
-            String wrongKey = Files.readString(impostor.knownHosts()).replace(":" + impostor.port() + "]", ":" + target.port() + "]");
+            String wrongKey = Files.readString(impostor.knownHosts()).replace("]:" + impostor.port() + " ", "]:" + target.port() + " ");
             Path knownHosts = Files.writeString(dir.resolve("mismatch_known_hosts"), "# comment line\n" + wrongKey);
             Throwable e = failureOf(() -> exec(options().knownHostsFile(knownHosts).user("mismatch-test").build(), Optional.empty(), List.of("true")));
             SshConnectException error = assertInstanceOf(SshConnectException.class, e);

@@ -44,7 +44,7 @@ class OpenSshIntegrationTest {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     @TempDir
-    Path dir;
+    static Path dir;
     private OpenSshServer sshd;
     private Controller controller;
 

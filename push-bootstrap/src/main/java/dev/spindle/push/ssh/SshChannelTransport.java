@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.spindle.bus.transport.ByteTransport;
@@ -93,32 +95,38 @@ public final class SshChannelTransport implements ByteTransport {
 
     @Override
     public void handlers(Handler<Buffer> onData, Handler<String> onClosed) {
-        channel.addCloseFutureListener(f -> onClosed.handle(closeReason()));
-        pump(channel.getAsyncOut(), bytes -> onData.handle(Buffer.buffer(bytes)));
-        pump(channel.getAsyncErr(), this::keepStderr);
+        CompletableFuture<Void> stderrDrained = new CompletableFuture<>();
+        // the close event can overtake stderr still buffered in MINA: report once it is read
+        channel.addCloseFutureListener(f -> stderrDrained.completeOnTimeout(null, 1, TimeUnit.SECONDS)
+                .thenRun(() -> onClosed.handle(closeReason())));
+        pump(channel.getAsyncOut(), bytes -> onData.handle(Buffer.buffer(bytes)), () -> { });
+        pump(channel.getAsyncErr(), this::keepStderr, () -> stderrDrained.complete(null));
     }
 
     /**
      * Reads until EOF. Loops while reads complete synchronously (data already buffered) so a
      * burst can't grow the stack; otherwise continues from the completion listener.
      */
-    private void pump(IoInputStream in, Consumer<byte[]> sink) {
-        pump(in, new ByteArrayBuffer(READ_CHUNK, false), sink);
+    private void pump(IoInputStream in, Consumer<byte[]> sink, Runnable onEof) {
+        pump(in, new ByteArrayBuffer(READ_CHUNK, false), sink, onEof);
     }
 
-    private void pump(IoInputStream in, ByteArrayBuffer buffer, Consumer<byte[]> sink) {
+    private void pump(IoInputStream in, ByteArrayBuffer buffer, Consumer<byte[]> sink, Runnable onEof) {
         while (true) {
             buffer.clear(); // one read is pending at a time and its bytes are copied out, so reuse
             IoReadFuture read = in.read(buffer);
             if (!read.isDone()) {
                 read.addListener(f -> {
                     if (deliver(f, sink)) {
-                        pump(in, buffer, sink);
+                        pump(in, buffer, sink, onEof);
+                    } else {
+                        onEof.run();
                     }
                 });
                 return;
             }
             if (!deliver(read, sink)) {
+                onEof.run();
                 return;
             }
         }
