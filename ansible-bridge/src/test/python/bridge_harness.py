@@ -61,7 +61,7 @@ if ANSIBLE_MISSING is None:
         play_context = PlayContext()
         play_context.remote_addr = "web1"
         connection = connection_loader.get(name, play_context, os.devnull, ansible_playbook_pid=str(PLAYBOOK_PID))
-        connection.set_options(task_keys=task_keys, var_options=dict(variables or {}))
+        connection.set_options(task_keys=task_keys, var_options=dict({"inventory_hostname": "web1"}, **(variables or {})))
         return connection
 
     def make_become(name, **options):
@@ -95,18 +95,22 @@ if ANSIBLE_MISSING is None:
 
 
 class RecordingBridge:
-    """Stands in for the daemon client: records requests and answers from a script of replies."""
+    """Stands in for the daemon client: records requests and answers from a script of replies.
+
+    A scripted reply is a body, an exception to raise, or a function of (address, body); once
+    the script runs out, every command succeeds with no output.
+    """
 
     def __init__(self, *replies):
         self.requests = []
-        self._replies = list(replies)
+        self.replies = list(replies)
 
     def request(self, address, body):
         self.requests.append((address, body))
-        reply = self._replies.pop(0) if self._replies else exec_reply()
+        reply = self.replies.pop(0) if self.replies else exec_reply()
         if isinstance(reply, Exception):
             raise reply
-        return reply
+        return reply(address, body) if callable(reply) else reply
 
     @property
     def last(self):

@@ -176,14 +176,6 @@ class ReconnectTest(_ClientTestCase):
         second = self.fake_daemon(lambda address, body: {"daemon": "second"})
         self.assertEqual(client.request("spindle.lease", {}), {"daemon": "second"})
 
-    def test_stale_daemon_json_of_a_dead_daemon_leads_to_a_start(self):
-        with open(os.path.join(self.runtime, "daemon.json"), "w") as f:
-            json.dump({"port": 1, "secret": "s", "pid": _dead_pid(), "version": "0.1.0"}, f)
-        with mock.patch.dict(os.environ, {"FAKE_DAEMON_MODE": "fail"}):
-            with self.assertRaises(DaemonError) as caught:
-                self.client(start_timeout=10).request("spindle.lease", {})
-        self.assertIn("exited with status", caught.exception.message)
-
 
 class StartTest(_ClientTestCase):
 
@@ -214,6 +206,13 @@ class StartTest(_ClientTestCase):
         self.assertNotEqual(reply["pid"], os.getpid())
         self.assertEqual(reply["sid"], reply["pid"])  # start_new_session: it leads its own session
         self.assertTrue(os.path.exists(os.path.join(self.runtime, "daemon.log")))
+
+    def test_daemon_json_of_a_dead_daemon_is_replaced_by_a_started_one(self):
+        with open(os.path.join(self.runtime, "daemon.json"), "w") as f:
+            json.dump({"port": 1, "secret": "s", "pid": _dead_pid(), "version": "0.1.0"}, f)
+        reply = self.request_with_mode("serve")
+        self.started_pids.append(reply["pid"])
+        self.assertNotEqual(reply["pid"], os.getpid())
 
     def test_concurrent_clients_start_one_daemon(self):
         replies = []

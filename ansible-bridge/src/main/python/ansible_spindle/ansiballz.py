@@ -28,7 +28,9 @@ ModuleInvocation = collections.namedtuple(
     "ModuleInvocation", "interpreter env fqn params zip_b64 zip_sha1")
 
 _WRAPPER_MARK = "\n_ANSIBALLZ_WRAPPER = True"
-_ZIPDATA = re.compile(r'^    ZIPDATA = """([A-Za-z0-9+/=]*)"""$', re.MULTILINE)
+_ZIPDATA_START = '\n    ZIPDATA = """'
+_ZIPDATA_END = '"""\n'
+# The other fields are searched for in the payload minus its (large) zip, which keeps this fast.
 # repr() of a JSON document, which always contains '"', so repr picks single quotes.
 _PARAMS = re.compile(r"^    ANSIBALLZ_PARAMS = ('.*')$", re.MULTILINE)
 _FQN = re.compile(r"^        runpy\.run_module\(mod_name='([\w.]+)', init_globals=dict\(", re.MULTILINE)
@@ -77,14 +79,20 @@ def _parse_payload(stdin):
         return None
     if _WRAPPER_MARK not in text[:512]:
         return None
-    fields = [pattern.search(text) for pattern in (_ZIPDATA, _PARAMS, _FQN, _MODULE_NAME, _ZIP_DATE)]
+    zip_start = text.find(_ZIPDATA_START)
+    zip_end = text.find(_ZIPDATA_END, zip_start + len(_ZIPDATA_START))
+    if zip_start < 0 or zip_end < 0:
+        return None
+    zipdata = text[zip_start + len(_ZIPDATA_START):zip_end]
+    rest = text[:zip_start] + text[zip_end:]
+    fields = [pattern.search(rest) for pattern in (_PARAMS, _FQN, _MODULE_NAME, _ZIP_DATE)]
     if not all(fields):
         return None
-    zipdata, params, fqn, module_name, zip_date = fields
+    params, fqn, module_name, zip_date = fields
     year, month, day, hour, minute, second = (int(part) for part in zip_date.groups())
     try:
         rendered = module_common.ACTIVE_ANSIBALLZ_TEMPLATE % dict(
-            zipdata=zipdata.group(1), ansible_module=module_name.group(1), module_fqn=fqn.group(1),
+            zipdata=zipdata, ansible_module=module_name.group(1), module_fqn=fqn.group(1),
             params=params.group(1), shebang=text.partition("\n")[0], coding=module_common.ENCODING_STRING,
             year=year, month=month, day=day, hour=hour, minute=minute, second=second,
             coverage="", rlimit="")
@@ -93,10 +101,10 @@ def _parse_payload(stdin):
     if rendered != text:
         return None
     try:
-        zip_bytes = base64.b64decode(zipdata.group(1), validate=True)
+        zip_bytes = base64.b64decode(zipdata, validate=True)
         params_json = ast.literal_eval(params.group(1))
     except (binascii.Error, ValueError, SyntaxError):
         return None
     if not isinstance(params_json, str):
         return None
-    return fqn.group(1), params_json, zipdata.group(1), hashlib.sha1(zip_bytes).hexdigest()
+    return fqn.group(1), params_json, zipdata, hashlib.sha1(zip_bytes).hexdigest()

@@ -278,14 +278,21 @@ def _daemon_lock_held(directory):
     return False
 
 
+# Daemons this process started. The daemon is meant to outlive us; holding on to its Popen keeps
+# Python from collecting the object (and warning about it) while it runs.
+_started_daemons = []
+
+
 def _spawn_daemon(directory, argv):
     log_path = os.path.join(directory, "daemon.log")
     try:
         with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
-            return subprocess.Popen(argv, stdin=devnull, stdout=log, stderr=log, close_fds=True,
-                                    start_new_session=True)
+            process = subprocess.Popen(argv, stdin=devnull, stdout=log, stderr=log, close_fds=True,
+                                       start_new_session=True)
     except OSError as e:
         raise DaemonError(INTERNAL, "cannot run the spindle command %s: %s" % (argv[0], e.strerror))
+    _started_daemons.append(process)
+    return process
 
 
 def _wait_for_daemon(directory, process, timeout):

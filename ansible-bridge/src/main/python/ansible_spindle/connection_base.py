@@ -172,7 +172,9 @@ class SpindleConnectionBase(ConnectionBase):
         # Input written ahead to a tty is echoed before the tool can turn echo off: never
         # send a password that way.
         tty = tty and not password
-        rc, stdout, stderr = self._exec_plain(cmd, password + (stdin or b""), tty, become=None)
+        if password:
+            stdin = password + (stdin or b"")
+        rc, stdout, stderr = self._exec_plain(cmd, stdin, tty, become=None)
         stdout, stderr = become_emulation.strip_escalation_output(self.become, stdout, stderr, sudoable)
         return rc, stdout, stderr
 

@@ -46,6 +46,10 @@ public final class Controller implements AutoCloseable {
         return router;
     }
 
+    public SshConnector ssh() {
+        return ssh;
+    }
+
     public Contexts contexts() {
         return contexts;
     }

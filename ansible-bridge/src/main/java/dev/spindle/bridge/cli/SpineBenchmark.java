@@ -47,16 +47,19 @@ final class SpineBenchmark {
                 coldOnce(controller, spec); // JIT and class loading, not measured
                 long[] spindle = new long[COLD_RUNS];
                 long[] openssh = new long[COLD_RUNS];
+                long[] loginOnly = new long[COLD_RUNS];
                 for (int i = 0; i < COLD_RUNS; i++) {
                     spindle[i] = coldOnce(controller, spec);
                     openssh[i] = opensshPythonPass(sshd.sshClientArgs(user));
+                    loginOnly[i] = sshLoginOnly(controller, options);
                 }
                 long loginsBefore = sshd.publicKeyLogins(user);
                 AgentContext ctx = controller.contexts().get(spec).await();
                 long bytesBefore = ctx.stream().bytesOut() + ctx.stream().bytesIn();
                 long[] warm = warmCalls(ctx);
                 long perCall = (ctx.stream().bytesOut() + ctx.stream().bytesIn() - bytesBefore) / (WARMUP_CALLS + WARM_CALLS);
-                report(Stats.of(spindle), Stats.of(openssh), Stats.of(warm), perCall, sshd.publicKeyLogins(user) - loginsBefore);
+                report(Stats.of(spindle), Stats.of(openssh), Stats.of(loginOnly), Stats.of(warm), perCall,
+                        sshd.publicKeyLogins(user) - loginsBefore);
             }
             return 0;
         } catch (Exception e) {
@@ -74,6 +77,15 @@ final class SpineBenchmark {
                 .await();
         long elapsed = System.nanoTime() - start;
         controller.contexts().reset(spec).await();
+        return elapsed;
+    }
+
+    /** The SSH part of a cold start alone (connect, key exchange, auth), to show what the bootstrap adds. */
+    private static long sshLoginOnly(Controller controller, SshOptions options) {
+        long start = System.nanoTime();
+        controller.ssh().session(options).await();
+        long elapsed = System.nanoTime() - start;
+        controller.ssh().forget(options);
         return elapsed;
     }
 
@@ -103,7 +115,7 @@ final class SpineBenchmark {
         return nanos;
     }
 
-    private static void report(Stats spindle, Stats openssh, Stats warm, long bytesPerCall, long logins) {
+    private static void report(Stats spindle, Stats openssh, Stats loginOnly, Stats warm, long bytesPerCall, long logins) {
         byte[] stage2 = new AgentStages(AgentSources.bundled())
                 .stage2(new AgentConfig(1000, 0, "bench@127.0.0.1", AgentConfig.INFO, List.of()));
         int stage1 = AgentStages.command(null, stage2.length).length();
@@ -114,6 +126,8 @@ final class SpineBenchmark {
         System.out.printf("  %-52s %12s %12s%n", "cold: ssh host python3 -c pass (OpenSSH client)",
                 Stats.millis(openssh.median()), Stats.millis(openssh.percentile(99)));
         System.out.printf("  %-52s %12.2fx%n", "  ratio Spindle / OpenSSH", (double) spindle.median() / openssh.median());
+        System.out.printf("  %-52s %12s %12s%n", "  of which SSH connect + auth alone (MINA)",
+                Stats.millis(loginOnly.median()), Stats.millis(loginOnly.percentile(99)));
         System.out.printf("  %-52s %12s %12s   goal median < 300 µs%n", "warm: no-op call round trip (" + WARM_CALLS + " calls)",
                 Stats.micros(warm.median()), Stats.micros(warm.percentile(99)));
         System.out.printf("  %-52s %12d B%n", "bootstrap: stage 1 command line", stage1);
