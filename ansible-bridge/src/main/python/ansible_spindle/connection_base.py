@@ -75,8 +75,9 @@ class SpindleConnectionBase(ConnectionBase):
     def always_pipeline_modules(self):
         # Pipelining is what lets a module reach the agent as one request, so it needs no user
         # setting. Two exceptions keep vanilla behaviour: ActionBase runs async tasks through
-        # async_wrapper only when this is False (True would run them synchronously), and a
-        # become plugin we only emulate must never find its password mixed into a module's stdin.
+        # async_wrapper only when this is False (True would run them synchronously; the
+        # `pipelining` option, true by default, still pipelines the task's status polls), and
+        # a become plugin we only emulate must never find its password mixed into a module's stdin.
         return not (self._task_is_async or self._emulated_become_with_password())
 
     def set_options(self, task_keys=None, var_options=None, direct=None):

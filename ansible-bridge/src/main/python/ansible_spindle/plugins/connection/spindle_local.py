@@ -10,9 +10,23 @@ DOCUMENTATION = '''
           on the controller, as the user running Ansible (the remote user is ignored, as with C(local)).
         - Modules are always pipelined; no C(pipelining) setting is needed.
     author: Spindle
-    extends_documentation_fragment:
-        - connection_pipelining
     options:
+      pipelining:
+        description:
+          - Modules are pipelined whatever this says, except the module of an async task, which goes
+            through async_wrapper as with the C(local) plugin; this option (true here by default) then
+            decides for the status polls within that task.
+        default: true
+        type: boolean
+        env:
+          - name: ANSIBLE_PIPELINING
+        ini:
+          - section: defaults
+            key: pipelining
+          - section: connection
+            key: pipelining
+        vars:
+          - name: ansible_pipelining
       spindle_persist:
         description:
           - How long the Spindle daemon keeps agents after the last run using it ends,

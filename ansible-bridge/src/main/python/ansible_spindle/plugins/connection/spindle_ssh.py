@@ -115,7 +115,10 @@ DOCUMENTATION = '''
           keyword:
             - name: remote_user
       pipelining:
-          description: Accepted for compatibility; modules are pipelined regardless (except async tasks, as with the C(ssh) plugin).
+          description:
+            - Modules are pipelined whatever this says, except the module of an async task, which goes
+              through async_wrapper as with the C(ssh) plugin; this option (true here by default) then
+              decides for the status polls within that task.
           env:
             - name: ANSIBLE_PIPELINING
             - name: ANSIBLE_SSH_PIPELINING
@@ -127,7 +130,7 @@ DOCUMENTATION = '''
             - section: ssh_connection
               key: pipelining
           type: boolean
-          default: false
+          default: true
           vars:
             - name: ansible_pipelining
             - name: ansible_ssh_pipelining

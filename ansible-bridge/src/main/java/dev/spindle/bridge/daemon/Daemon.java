@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.channels.FileLock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import dev.spindle.bus.router.RouterOptions;
@@ -31,13 +32,21 @@ public final class Daemon {
     }
 
     public static int run(List<String> args) throws IOException, InterruptedException {
-        RuntimeDir dir = RuntimeDir.resolve(System.getenv());
+        return run(args, System.getenv());
+    }
+
+    /** Runs until idle; {@code env} supplies SPINDLE_RUNTIME_DIR, XDG_RUNTIME_DIR and SPINDLE_PERSIST. */
+    public static int run(List<String> args, Map<String, String> env) throws IOException, InterruptedException {
+        if (!args.isEmpty()) {
+            throw new IllegalArgumentException("usage: spindle daemon (configured by SPINDLE_RUNTIME_DIR and SPINDLE_PERSIST)");
+        }
+        RuntimeDir dir = RuntimeDir.resolve(env);
         FileLock lock = dir.lockForDaemon();
         if (lock == null) {
             System.err.println("spindle daemon: another daemon already serves " + dir.path());
             return 0;
         }
-        Duration persist = Durations.parse(System.getenv().getOrDefault("SPINDLE_PERSIST", "0"));
+        Duration persist = Durations.parse(env.getOrDefault("SPINDLE_PERSIST", "0"));
         CountDownLatch idle = new CountDownLatch(1);
         try (Controller controller = Controller.start(RouterOptions.defaults(), List.of())) {
             RunLeases leases = new RunLeases(controller.vertx(), persist, idle::countDown);

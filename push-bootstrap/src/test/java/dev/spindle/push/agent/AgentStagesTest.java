@@ -1,0 +1,59 @@
+package dev.spindle.push.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** The Java-built stages agree with the Python twin (stage.py) and behave on a real shell. */
+class AgentStagesTest {
+
+    private static final Path AGENT_DIR = Path.of("src/main/python").toAbsolutePath();
+
+    private static String run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process p = builder.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor() + ":" + out;
+    }
+
+    @Test
+    void stage1IsByteForByteThePythonOne() throws Exception {
+        String python = run(Map.of("PYTHONPATH", AGENT_DIR.toString()), "python3", "-c",
+                "import sys; from spindle_agent.stage import stage1_script; sys.stdout.write(stage1_script(4321))");
+        assertEquals("0:" + AgentStages.stage1(4321), python);
+    }
+
+    @Test
+    void stage2ReadsAsPythonLiterals() throws Exception {
+        byte[] stage2 = new AgentStages(AgentSources.bundled())
+                .stage2(new AgentConfig(1000, 0, "tést@host", AgentConfig.INFO, List.of("ansible")));
+        String check = "import sys,zlib,ast; t=zlib.decompress(sys.stdin.buffer.read()).decode();"
+                + "lines=t.split('\\n',2); c=ast.literal_eval(lines[0][9:]); s=ast.literal_eval(lines[1][10:]);"
+                + "print(c['name'], c['context_id'], s['spindle_agent'][0], s['spindle_agent.boot'][0])";
+        Process p = new ProcessBuilder("python3", "-c", check).start();
+        p.getOutputStream().write(stage2);
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals("tést@host 1000 1 0", out, new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void discoveryWithoutPythonSaysSoAndExits127() throws Exception {
+        String result = run(Map.of("PATH", "/nonexistent"), "/bin/sh", "-c", AgentStages.command(null, 10));
+        assertTrue(result.startsWith(AgentStages.NO_PYTHON_STATUS + ":"), result);
+        assertTrue(result.contains("no usable python found"), result);
+    }
+
+    @Test
+    void explicitInterpreterIsUsedAsGiven() {
+        assertTrue(AgentStages.command("/usr/bin/env python3", 5).startsWith("/usr/bin/env python3 -c "));
+    }
+}
