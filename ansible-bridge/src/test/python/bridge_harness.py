@@ -36,7 +36,8 @@ try:
     import ansible  # noqa: F401
     ANSIBLE_MISSING = None
 except ImportError as e:
-    ANSIBLE_MISSING = "ansible is not importable by %s (%s); run these tests with /usr/bin/python3" % (sys.executable, e)
+    ANSIBLE_MISSING = ("ansible is not importable by %s (%s); run these tests with /usr/bin/python3"
+                       % (sys.executable, e))
 
 
 def requires_ansible(test_class):
@@ -60,8 +61,10 @@ if ANSIBLE_MISSING is None:
         """A connection plugin loaded the way TaskExecutor loads it, with options set."""
         play_context = PlayContext()
         play_context.remote_addr = "web1"
-        connection = connection_loader.get(name, play_context, os.devnull, ansible_playbook_pid=str(PLAYBOOK_PID))
-        connection.set_options(task_keys=task_keys, var_options=dict({"inventory_hostname": "web1"}, **(variables or {})))
+        connection = connection_loader.get(name, play_context, os.devnull,
+                                           ansible_playbook_pid=str(PLAYBOOK_PID))
+        variables = dict({"inventory_hostname": "web1"}, **(variables or {}))
+        connection.set_options(task_keys=task_keys, var_options=variables)
         return connection
 
     def make_become(name, **options):
@@ -77,13 +80,15 @@ if ANSIBLE_MISSING is None:
     def action_for(connection):
         """An ActionBase over `connection`, to build commands exactly as Ansible's actions do."""
         loader = DataLoader()
-        return _CommandAction(Task(), connection, connection._play_context, loader, Templar(loader=loader), None)
+        return _CommandAction(Task(), connection, connection._play_context, loader, Templar(loader=loader),
+                              None)
 
     def ansiballz_payload(module_name, module_args, interpreter="/usr/bin/python3", **task_vars):
         """A real AnsiballZ payload from module_common.modify_module, and its shebang."""
         path = module_loader.find_plugin_with_context(module_name, "").plugin_resolved_path
         task_vars = dict(task_vars, ansible_python_interpreter=interpreter)
-        payload, style, shebang = modify_module(module_name, path, dict(module_args), Templar(loader=DataLoader()),
+        templar = Templar(loader=DataLoader())
+        payload, style, shebang = modify_module(module_name, path, dict(module_args), templar,
                                                 task_vars=task_vars)
         assert style == "new", style
         return payload, shebang
@@ -119,4 +124,5 @@ class RecordingBridge:
 
 def exec_reply(rc=0, stdout=b"", stderr=b""):
     """A spindle.exec / spindle.module reply body."""
-    return {"rc": rc, "stdout_b64": base64.b64encode(stdout).decode(), "stderr_b64": base64.b64encode(stderr).decode()}
+    return {"rc": rc, "stdout_b64": base64.b64encode(stdout).decode(),
+            "stderr_b64": base64.b64encode(stderr).decode()}

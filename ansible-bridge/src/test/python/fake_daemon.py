@@ -5,7 +5,8 @@ answering each request with a handler's reply.
 Run as `fake_daemon.py daemon` it behaves like `spindle daemon` at startup: it holds
 daemon.lock, listens, writes daemon.json and answers every request with its pid and session id,
 so the client's start path can be exercised. FAKE_DAEMON_MODE=fail makes it exit 3 at once,
-FAKE_DAEMON_MODE=hang makes it hold the lock and never listen.
+FAKE_DAEMON_MODE=hang makes it hold the lock and never listen, FAKE_DAEMON_MODE=serve-posix
+serves while holding a POSIX record lock instead of an flock.
 """
 
 import fcntl
@@ -56,8 +57,9 @@ def write_frame(sock, message):
 class FakeDaemon:
     """Serves the bridge protocol on an ephemeral port; `handler(address, body)` makes replies."""
 
-    def __init__(self, runtime_dir, handler=None, secret=None):
+    def __init__(self, runtime_dir, handler=None, secret=None, hold_lock=True):
         self.runtime_dir = runtime_dir
+        self._lock_fd = hold_daemon_lock(runtime_dir) if hold_lock else None
         self.secret = secret or secrets.token_hex(32)
         self.handler = handler or (lambda address, body: {"address": address})
         self.frames = []
@@ -73,7 +75,8 @@ class FakeDaemon:
 
     def write_daemon_json(self, secret=None, pid=None):
         """daemon.json the way the daemon writes it: temp file, mode 0600, rename."""
-        info = {"port": self.port, "secret": secret or self.secret, "pid": pid or os.getpid(), "version": "0.1.0"}
+        info = {"port": self.port, "secret": secret or self.secret, "pid": pid or os.getpid(),
+                "version": "0.1.0"}
         temp = os.path.join(self.runtime_dir, "daemon.json.tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -91,6 +94,9 @@ class FakeDaemon:
     def close(self):
         _close(self._server)
         self.drop_connections()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def _accept_loop(self):
         while True:
@@ -119,14 +125,27 @@ class FakeDaemon:
                 for noise in self.unrelated_frames:
                     write_frame(client, noise)
                 if isinstance(result, Failure):
-                    write_frame(client, {"type": "err", "address": frame["replyAddress"], "failureCode": result.code,
-                                         "failureType": "RECIPIENT_FAILURE", "message": result.message})
+                    write_frame(client, {"type": "err", "address": frame["replyAddress"],
+                                         "failureCode": result.code, "failureType": "RECIPIENT_FAILURE",
+                                         "message": result.message})
                 else:
-                    write_frame(client, {"type": "message", "address": frame["replyAddress"], "body": result})
+                    write_frame(client, {"type": "message", "address": frame["replyAddress"],
+                                         "body": result})
         except OSError:
             return
         finally:
             _close(client)
+
+
+def hold_daemon_lock(runtime_dir, kind="flock"):
+    """Take daemon.lock as a live daemon holds it; None if another one (in this process) has it."""
+    fd = os.open(os.path.join(runtime_dir, "daemon.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        (fcntl.lockf if kind == "posix" else fcntl.flock)(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _close(sock):
@@ -143,12 +162,17 @@ def main():
     if mode == "fail":
         sys.stderr.write("fake daemon: failing on purpose\n")
         sys.exit(3)
-    lock = os.open(os.path.join(runtime_dir, "daemon.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     if mode == "hang":
+        hold_daemon_lock(runtime_dir)
         time.sleep(60)
         return
-    daemon = FakeDaemon(runtime_dir, lambda address, body: {"pid": os.getpid(), "sid": os.getsid(0)})
+    # Java's FileChannel.lock takes a POSIX record lock rather than an flock: serve-posix does too.
+    lock_kind = "posix" if mode == "serve-posix" else "flock"
+    lock_fd = hold_daemon_lock(runtime_dir, lock_kind)
+    if lock_fd is None:
+        sys.exit("fake daemon: daemon.lock is held by another daemon")
+    daemon = FakeDaemon(runtime_dir, lambda address, body: {"pid": os.getpid(), "sid": os.getsid(0)},
+                        hold_lock=False)
     daemon.write_daemon_json()
     time.sleep(60)  # the tests kill it long before
 

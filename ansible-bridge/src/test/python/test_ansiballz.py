@@ -46,7 +46,8 @@ class ParseTest(unittest.TestCase):
         self.assertIn(invocation.zip_b64.encode(), payload)
 
     def test_ping_module_without_environment(self):
-        _, invocation = self.invocation("ansible.builtin.ping", {"data": "pong"}, interpreter="/opt/py/bin/python3.11")
+        _, invocation = self.invocation("ansible.builtin.ping", {"data": "pong"},
+                                        interpreter="/opt/py/bin/python3.11")
         self.assertEqual(invocation.fqn, "ansible.modules.ping")
         self.assertEqual(invocation.env, {})
         self.assertEqual(invocation.interpreter, "/opt/py/bin/python3.11")

@@ -15,7 +15,7 @@ if bridge_harness.ANSIBLE_MISSING is None:
 ORIGINALS = [
     "/usr/bin/python3",
     "LANG=C.UTF-8 MSG='it'\"'\"'s $HOME' /usr/bin/python3",
-    "( umask 77 && mkdir -p \"` echo ~/.ansible/tmp `\" && echo ansible-tmp-1=\"` echo ~/.ansible/tmp/x `\" )",
+    "( umask 77 && mkdir -p \"` echo ~/.ansible/tmp `\" && echo t=\"` echo ~/.ansible/tmp/x `\" )",
     "cd '/srv/my app' && printf '%s\\n' \"a b\" 'c'\\''d' | tr a-z A-Z",
     "echo BECOME-SUCCESS-notmine ; true",
 ]
@@ -67,15 +67,17 @@ class UnwrapTest(unittest.TestCase):
         wrapped = become.build_become_command("echo $BASH_VERSION", bash)
         original = become_unwrap.unwrap(wrapped, become, bash)
         self.assertEqual(original, "echo $BASH_VERSION")
-        self.assertEqual(become_unwrap.command_for_become_child(original, bash), "/bin/bash -c 'echo $BASH_VERSION'")
-        self.assertEqual(become_unwrap.command_for_become_child(original, self.shell()), "echo $BASH_VERSION")
+        self.assertEqual(become_unwrap.command_for_become_child(original, bash),
+                         "/bin/bash -c 'echo $BASH_VERSION'")
+        self.assertEqual(become_unwrap.command_for_become_child(original, self.shell()),
+                         "echo $BASH_VERSION")
 
     def test_wrapper_as_sent_by_an_action_peels_to_the_plugins_line(self):
         become = bridge_harness.make_become("sudo", become_user="root", become_pass="pw")
         connection = bridge_harness.make_connection()
         connection.set_become_plugin(become)
         sent = []
-        connection.exec_command = lambda cmd, in_data=None, sudoable=True: sent.append(cmd) or (0, b"", b"")
+        connection.exec_command = lambda cmd, **kwargs: sent.append(cmd) or (0, b"", b"")
         bridge_harness.action_for(connection)._low_level_execute_command("whoami", sudoable=True)
         executable, wrapped = peel(sent[0])
         self.assertEqual(executable, "/bin/sh")
@@ -109,7 +111,8 @@ class UnwrapTest(unittest.TestCase):
         become = bridge_harness.make_become("sudo", become_user="postgres", become_pass="pw",
                                             become_flags="-H -S", become_exe="/usr/local/bin/sudo")
         self.assertEqual(become_unwrap.become_hop(become, None), {
-            "method": "sudo", "user": "postgres", "password": "pw", "exe": "/usr/local/bin/sudo", "flags": "-H -S"})
+            "method": "sudo", "user": "postgres", "password": "pw", "exe": "/usr/local/bin/sudo",
+            "flags": "-H -S"})
         doas = bridge_harness.make_become("community.general.doas")
         self.assertEqual(become_unwrap.become_hop(doas, None)["method"], "doas")
         self.assertEqual(become_unwrap.become_hop(doas, None)["user"], "root")

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -25,8 +26,9 @@ class RuntimeDirTest(unittest.TestCase):
         self.path = os.path.join(self.parent, "spindle")
 
     def test_location_follows_spindle_then_xdg_then_tmp(self):
-        self.assertEqual(bridge_client.runtime_dir({"SPINDLE_RUNTIME_DIR": "/a", "XDG_RUNTIME_DIR": "/b"}), "/a")
-        self.assertEqual(bridge_client.runtime_dir({"XDG_RUNTIME_DIR": "/run/user/7"}), "/run/user/7/spindle")
+        runtime_dir = bridge_client.runtime_dir
+        self.assertEqual(runtime_dir({"SPINDLE_RUNTIME_DIR": "/a", "XDG_RUNTIME_DIR": "/b"}), "/a")
+        self.assertEqual(runtime_dir({"XDG_RUNTIME_DIR": "/run/user/7"}), "/run/user/7/spindle")
         self.assertEqual(bridge_client.runtime_dir({}), "/tmp/spindle-%d" % os.geteuid())
 
     def test_missing_directory_is_created_private_whatever_the_umask(self):
@@ -75,10 +77,12 @@ class SpindleCommandTest(unittest.TestCase):
                          ["java", "-jar", "/opt/my dir/spindle.jar", "daemon"])
 
     def test_environment_variable_when_nothing_is_configured(self):
-        self.assertEqual(bridge_client.spindle_command(None, {"SPINDLE_COMMAND": "/x/spindle"}), ["/x/spindle", "daemon"])
+        self.assertEqual(bridge_client.spindle_command(None, {"SPINDLE_COMMAND": "/x/spindle"}),
+                         ["/x/spindle", "daemon"])
 
     def test_launcher_of_this_checkout_by_default(self):
-        self.assertEqual(bridge_client.spindle_command(None, {}), [os.path.join(bridge_harness.REPO, "spindle"), "daemon"])
+        self.assertEqual(bridge_client.spindle_command(None, {}),
+                         [os.path.join(bridge_harness.REPO, "spindle"), "daemon"])
 
 
 class _ClientTestCase(unittest.TestCase):
@@ -121,13 +125,17 @@ class FramingTest(_ClientTestCase):
 
     def test_frames_for_other_addresses_are_skipped(self):
         daemon = self.fake_daemon()
-        daemon.unrelated_frames = [{"type": "pong"}, {"type": "message", "address": "someone.else", "body": {}},
-                                   {"type": "err", "address": "someone.else", "failureCode": 5, "message": "not ours"}]
+        daemon.unrelated_frames = [
+            {"type": "pong"},
+            {"type": "message", "address": "someone.else", "body": {}},
+            {"type": "err", "address": "someone.else", "failureCode": 5, "message": "not ours"},
+        ]
         self.assertEqual(self.client().request("spindle.lease", {}), {"address": "spindle.lease"})
 
     def test_large_bodies_survive_framing(self):
         self.fake_daemon(lambda address, body: {"size": len(body["blob"])})
-        self.assertEqual(self.client().request("spindle.exec", {"blob": "x" * 5000000}), {"size": 5000000})
+        reply = self.client().request("spindle.exec", {"blob": "x" * 5000000})
+        self.assertEqual(reply, {"size": 5000000})
 
 
 class FailureTest(_ClientTestCase):
@@ -137,7 +145,8 @@ class FailureTest(_ClientTestCase):
             self.fake_daemon(lambda address, body, code=code: Failure(code, "failure %d" % code))
             with self.assertRaises(DaemonError) as caught:
                 self.client().request("spindle.exec", {})
-            self.assertEqual((caught.exception.code, caught.exception.message), (code, "failure %d" % code))
+            self.assertEqual((caught.exception.code, caught.exception.message),
+                             (code, "failure %d" % code))
 
     def test_wrong_secret_is_refused_as_access_denied(self):
         daemon = self.fake_daemon()
@@ -157,6 +166,25 @@ class FailureTest(_ClientTestCase):
         self.assertEqual(len(daemon.frames), 1)
 
 
+class StaleDaemonJsonTest(_ClientTestCase):
+
+    def test_live_pid_without_the_lock_gets_no_secret(self):
+        # daemon.json of a daemon killed with -9 whose pid and port now belong to others.
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        self.addCleanup(listener.close)
+        with open(os.path.join(self.runtime, "daemon.json"), "w") as f:
+            json.dump({"port": listener.getsockname()[1], "secret": "f" * 64, "pid": os.getpid(),
+                       "version": "0.1.0"}, f)
+        with self.assertRaises(DaemonError) as caught:
+            self.client().request("spindle.lease", {})
+        self.assertIn("/nonexistent/spindle", caught.exception.message)  # it went on to start one
+        listener.settimeout(0.2)
+        with self.assertRaises(socket.timeout):
+            listener.accept()
+
+
 class ReconnectTest(_ClientTestCase):
 
     def test_connection_closed_between_requests_is_reopened(self):
@@ -165,6 +193,22 @@ class ReconnectTest(_ClientTestCase):
         client.request("spindle.lease", {})
         daemon.drop_connections()
         time.sleep(0.05)
+        self.assertEqual(client.request("spindle.lease", {}), {"address": "spindle.lease"})
+        self.assertEqual(daemon.connections, 2)
+
+    def test_request_whose_write_fails_is_sent_again_on_a_new_connection(self):
+        daemon = self.fake_daemon()
+        client = self.client()
+        client.request("spindle.lease", {})
+        daemon.drop_connections()
+        time.sleep(0.05)
+        channel = client._channel
+        try:
+            channel._sock.send(b"x")  # draws the reset that makes the next write fail
+        except OSError:
+            pass
+        time.sleep(0.05)
+        channel.is_open = lambda: True  # as if the liveness check ran just before the reset
         self.assertEqual(client.request("spindle.lease", {}), {"address": "spindle.lease"})
         self.assertEqual(daemon.connections, 2)
 
@@ -197,8 +241,11 @@ class StartTest(_ClientTestCase):
                 pass
 
     def request_with_mode(self, mode, **kwargs):
-        with mock.patch.dict(os.environ, {"FAKE_DAEMON_MODE": mode, "SPINDLE_RUNTIME_DIR": self.runtime}):
+        with self.daemon_mode(mode):
             return self.client(**kwargs).request("spindle.status", {})
+
+    def daemon_mode(self, mode):
+        return mock.patch.dict(os.environ, {"FAKE_DAEMON_MODE": mode, "SPINDLE_RUNTIME_DIR": self.runtime})
 
     def test_no_daemon_starts_one_detached_in_its_own_session(self):
         reply = self.request_with_mode("serve")
@@ -214,11 +261,20 @@ class StartTest(_ClientTestCase):
         self.started_pids.append(reply["pid"])
         self.assertNotEqual(reply["pid"], os.getpid())
 
+    def test_daemon_holding_a_posix_lock_counts_as_running(self):
+        first = self.request_with_mode("serve-posix")
+        self.started_pids.append(first["pid"])
+        second = BridgeClient(environ=self.environ)
+        self.addCleanup(second.close)
+        self.assertEqual(second.request("spindle.status", {})["pid"], first["pid"])
+
     def test_concurrent_clients_start_one_daemon(self):
         replies = []
-        with mock.patch.dict(os.environ, {"FAKE_DAEMON_MODE": "serve", "SPINDLE_RUNTIME_DIR": self.runtime}):
-            threads = [threading.Thread(target=lambda: replies.append(self.client().request("spindle.status", {})))
-                       for _ in range(4)]
+        with self.daemon_mode("serve"):
+            def request():
+                replies.append(self.client().request("spindle.status", {}))
+
+            threads = [threading.Thread(target=request) for _ in range(4)]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -259,7 +315,8 @@ class ProcessClientTest(unittest.TestCase):
         pid = os.fork()
         if pid == 0:
             os.close(read_end)
-            os.write(write_end, b"fresh" if bridge_client.process_client() is not parent_client else b"shared")
+            fresh = bridge_client.process_client() is not parent_client
+            os.write(write_end, b"fresh" if fresh else b"shared")
             os._exit(0)
         os.close(write_end)
         os.waitpid(pid, 0)

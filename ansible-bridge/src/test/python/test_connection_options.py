@@ -39,7 +39,8 @@ class SshOptionsTest(unittest.TestCase):
     def test_password_precedence_matches_ssh(self):
         self.assertEqual(self.target(ansible_password="a")["password"], "a")
         self.assertEqual(self.target(ansible_password="a", ansible_ssh_pass="b")["password"], "b")
-        self.assertEqual(self.target(ansible_password="a", ansible_ssh_pass="b", ansible_ssh_password="c")["password"], "c")
+        all_three = self.target(ansible_password="a", ansible_ssh_pass="b", ansible_ssh_password="c")
+        self.assertEqual(all_three["password"], "c")
         self.assertIsNone(self.target()["password"])
 
     def test_ask_pass_password_is_used_when_no_variable_sets_one(self):
@@ -96,9 +97,12 @@ class SshOptionsTest(unittest.TestCase):
         self.assertEqual(connection.get_option("spindle_command"), "/opt/spindle/bin/spindle")
 
     def test_modules_are_always_pipelined_except_async_tasks(self):
-        self.assertTrue(bridge_harness.make_connection("spindle_ssh").always_pipeline_modules)
-        self.assertTrue(bridge_harness.make_connection("spindle_ssh", task_keys={"async_val": 0}).always_pipeline_modules)
-        self.assertFalse(bridge_harness.make_connection("spindle_ssh", task_keys={"async_val": 30}).always_pipeline_modules)
+        def pipelines(task_keys):
+            return bridge_harness.make_connection("spindle_ssh", task_keys=task_keys).always_pipeline_modules
+
+        self.assertTrue(pipelines(None))
+        self.assertTrue(pipelines({"async_val": 0}))
+        self.assertFalse(pipelines({"async_val": 30}))
         self.assertTrue(bridge_harness.make_connection("spindle_ssh").has_pipelining)
         self.assertEqual(bridge_harness.make_connection("spindle_ssh").transport, "spindle_ssh")
 
@@ -123,7 +127,8 @@ class LocalOptionsTest(unittest.TestCase):
     def test_target_is_local_as_the_invoking_user(self):
         connection = bridge_harness.make_connection("spindle_local", {"ansible_user": "someone-else"})
         target = connection._target("/usr/bin/python3")
-        self.assertEqual((target["transport"], target["user"], target["python"]), ("local", getpass.getuser(), "/usr/bin/python3"))
+        self.assertEqual((target["transport"], target["user"], target["python"]),
+                         ("local", getpass.getuser(), "/usr/bin/python3"))
         self.assertIsNone(target["password"])
 
     def test_transport_is_local_so_actions_treat_it_as_local(self):

@@ -80,14 +80,15 @@ class PlainCommandTest(_ConnectionTestCase):
         connection = bridge_harness.make_connection("spindle_ssh", {"ansible_ssh_args": "-q"})
         connection._bridge = lambda: self.bridge
         self.assertEqual(connection.exec_command("id")[2], b"")
-        connection = bridge_harness.make_connection("spindle_ssh", {"ansible_ssh_args": "-o ControlMaster=no"})
+        connection = bridge_harness.make_connection("spindle_ssh",
+                                                    {"ansible_ssh_args": "-o ControlMaster=no"})
         connection._bridge = lambda: self.bridge
         self.assertEqual(connection.exec_command("id")[2], b"Connection to web1 closed.\r\n")
 
     def test_interpreter_discovery_runs_as_a_plain_command(self):
         bootstrap = "echo PLATFORM; uname; echo FOUND; command -v 'python3'; echo ENDFOUND"
-        result = self.run_command(bootstrap, sudoable=False,
-                                  reply=exec_reply(0, b"PLATFORM\nLinux\nFOUND\n/usr/bin/python3\nENDFOUND\n"))
+        output = b"PLATFORM\nLinux\nFOUND\n/usr/bin/python3\nENDFOUND\n"
+        result = self.run_command(bootstrap, sudoable=False, reply=exec_reply(0, output))
         self.assertEqual(self.bridge.last[1]["cmd"], "/bin/sh -c %s" % shlex.quote(bootstrap + " && sleep 0"))
         self.assertEqual(result["stdout"], "PLATFORM\nLinux\nFOUND\n/usr/bin/python3\nENDFOUND\n")
 
@@ -156,12 +157,14 @@ class BecomeTest(_ConnectionTestCase):
         self.run_command("ls '/home/my app' | wc -l")
         body = self.bridge.last[1]
         self.assertEqual(body["cmd"], "ls '/home/my app' | wc -l")
-        self.assertEqual((body["become"]["method"], body["become"]["user"], body["become"]["password"]), ("su", "app", "pw"))
+        become = body["become"]
+        self.assertEqual((become["method"], become["user"], become["password"]), ("su", "app", "pw"))
 
     def test_doas_command(self):
         self.become("community.general.doas", become_user="www")
         self.run_command("whoami")
-        self.assertEqual((self.bridge.last[1]["cmd"], self.bridge.last[1]["become"]["method"]), ("whoami", "doas"))
+        body = self.bridge.last[1]
+        self.assertEqual((body["cmd"], body["become"]["method"]), ("whoami", "doas"))
 
     def test_become_to_the_login_user_is_no_hop(self):
         self.become("sudo", become_user="deploy")
@@ -177,7 +180,8 @@ class BecomeTest(_ConnectionTestCase):
     def test_raw_with_executable_false(self):
         self.become("sudo", become_user="root")
         self.run_command("uptime", executable=False)
-        self.assertEqual((self.bridge.last[1]["cmd"], self.bridge.last[1]["become"]["user"]), ("uptime", "root"))
+        body = self.bridge.last[1]
+        self.assertEqual((body["cmd"], body["become"]["user"]), ("uptime", "root"))
 
     def test_other_shell_executable_is_kept_for_the_become_child(self):
         self.become("sudo", become_user="root")
@@ -258,8 +262,9 @@ class FileTest(_ConnectionTestCase):
 
     def test_fetch_file(self):
         self.connection.fetch_file("/etc/hostname", "/tmp/fetched/hostname")
-        self.assertEqual(self.bridge.last[0], "spindle.fetch")
-        self.assertEqual((self.bridge.last[1]["src"], self.bridge.last[1]["dest_path"]), ("/etc/hostname", "/tmp/fetched/hostname"))
+        address, body = self.bridge.last
+        self.assertEqual((address, body["src"], body["dest_path"], body["become"]),
+                         ("spindle.fetch", "/etc/hostname", "/tmp/fetched/hostname", None))
 
     def test_reset(self):
         self.connection.reset()
@@ -276,13 +281,15 @@ class LocalTest(_ConnectionTestCase):
         self.action._loader.set_basedir("/srv/playbooks")
         self.run_command("ls", reply=exec_reply(0, b"site.yml\n"))
         body = self.bridge.last[1]
-        self.assertEqual((body["cwd"], body["pty"], body["target"]["transport"]), ("/srv/playbooks", False, "local"))
+        self.assertEqual((body["cwd"], body["pty"], body["target"]["transport"]),
+                         ("/srv/playbooks", False, "local"))
 
     def test_pipelined_module_and_relative_copies(self):
         self.action._loader.set_basedir("/srv/playbooks")
         command, payload = self.pipelined_module()
         self.run_command(command, in_data=payload)
-        self.assertEqual((self.bridge.last[0], self.bridge.last[1]["cwd"]), ("spindle.module", "/srv/playbooks"))
+        address, body = self.bridge.last
+        self.assertEqual((address, body["cwd"]), ("spindle.module", "/srv/playbooks"))
         with tempfile.TemporaryDirectory() as playbooks:
             open(os.path.join(playbooks, "files.txt"), "w").close()
             self.connection.cwd = playbooks.encode()

@@ -34,8 +34,10 @@ _ZIPDATA_END = '"""\n'
 # repr() of a JSON document, which always contains '"', so repr picks single quotes.
 _PARAMS = re.compile(r"^    ANSIBALLZ_PARAMS = ('.*')$", re.MULTILINE)
 _FQN = re.compile(r"^        runpy\.run_module\(mod_name='([\w.]+)', init_globals=dict\(", re.MULTILINE)
-_MODULE_NAME = re.compile(r"^        temp_path = tempfile\.mkdtemp\(prefix='ansible_(.+)_payload_'\)$", re.MULTILINE)
-_ZIP_DATE = re.compile(r"^        zinfo\.date_time = \( (\d+), (\d+), (\d+), (\d+), (\d+), (\d+)\)$", re.MULTILINE)
+_MODULE_NAME = re.compile(
+    r"^        temp_path = tempfile\.mkdtemp\(prefix='ansible_(.+)_payload_'\)$", re.MULTILINE)
+_ZIP_DATE = re.compile(
+    r"^        zinfo\.date_time = \( (\d+), (\d+), (\d+), (\d+), (\d+), (\d+)\)$", re.MULTILINE)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -65,7 +67,8 @@ def _parse_launch(command):
     if "=" in interpreter or shlex.quote(interpreter) != interpreter:
         return None
     # The shell must see exactly these words: no expansions, operators or unusual quoting.
-    rebuilt = " ".join(["%s=%s" % (name, shlex.quote(value)) for name, _, value in assignments] + [interpreter])
+    words = ["%s=%s" % (name, shlex.quote(value)) for name, _, value in assignments] + [interpreter]
+    rebuilt = " ".join(words)
     if rebuilt != command:
         return None
     return interpreter, {name: value for name, _, value in assignments}
@@ -93,7 +96,8 @@ def _parse_payload(stdin):
     try:
         rendered = module_common.ACTIVE_ANSIBALLZ_TEMPLATE % dict(
             zipdata=zipdata, ansible_module=module_name.group(1), module_fqn=fqn.group(1),
-            params=params.group(1), shebang=text.partition("\n")[0], coding=module_common.ENCODING_STRING,
+            params=params.group(1), shebang=text.partition("\n")[0],
+            coding=module_common.ENCODING_STRING,
             year=year, month=month, day=day, hour=hour, minute=minute, second=second,
             coverage="", rlimit="")
     except (KeyError, ValueError, TypeError):

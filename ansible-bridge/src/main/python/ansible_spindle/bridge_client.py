@@ -71,16 +71,18 @@ def ensure_private_dir(path):
     except FileExistsError:
         pass
     except OSError as e:
-        raise DaemonError(INTERNAL, "cannot create the Spindle runtime directory %s: %s" % (path, e.strerror))
+        raise DaemonError(INTERNAL, "cannot create the Spindle runtime directory %s: %s"
+                          % (path, e.strerror))
     st = os.lstat(path)
+    refusal = "refusing the Spindle runtime directory %s: " % path
     if not stat.S_ISDIR(st.st_mode):
-        raise DaemonError(INTERNAL, "refusing the Spindle runtime directory %s: it is not a directory" % path)
+        raise DaemonError(INTERNAL, refusal + "it is not a directory")
     if st.st_uid != os.geteuid():
-        raise DaemonError(INTERNAL, "refusing the Spindle runtime directory %s: it is owned by uid %d, not by you (uid %d)"
-                          % (path, st.st_uid, os.geteuid()))
+        raise DaemonError(INTERNAL, refusal + "it is owned by uid %d, not by you (uid %d)"
+                          % (st.st_uid, os.geteuid()))
     if st.st_mode & 0o077:
-        raise DaemonError(INTERNAL, "refusing the Spindle runtime directory %s: its mode %04o lets other users in "
-                          "(it must be 0700)" % (path, stat.S_IMODE(st.st_mode)))
+        raise DaemonError(INTERNAL, refusal + "its mode %04o lets other users in (it must be 0700)"
+                          % stat.S_IMODE(st.st_mode))
 
 
 def find_launcher(start_dir=None):
@@ -108,8 +110,9 @@ def spindle_command(configured=None, environ=None):
         return shlex.split(command) + ["daemon"]
     launcher = find_launcher()
     if launcher is None:
-        raise DaemonError(INTERNAL, "cannot find the spindle launcher above %s; set SPINDLE_COMMAND or "
-                          "[spindle] command in ansible.cfg" % os.path.dirname(os.path.abspath(__file__)))
+        here = os.path.dirname(os.path.abspath(__file__))
+        raise DaemonError(INTERNAL, "cannot find the spindle launcher above %s; set SPINDLE_COMMAND "
+                          "or [spindle] command in ansible.cfg" % here)
     return [launcher, "daemon"]
 
 
@@ -164,29 +167,30 @@ class Channel:
             })
         except OSError as e:
             # At most part of the frame got through, which the daemon can't act on.
-            raise RequestNotSent(e)
+            raise RequestNotSent() from e
         try:
             while True:
-                frame = receive_frame(self._sock)
-                answer = self._answer(frame, reply_address)
+                answer = self._answer(receive_frame(self._sock), reply_address)
                 if answer is not None:
                     return answer
-        except (ConnectionError, OSError) as e:
+        except (OSError, ValueError) as e:
             # The request reached the daemon and may be running: it is never sent twice.
-            raise DaemonError(DISCONNECTED, "lost the connection to the Spindle daemon during %s (%s); see %s"
-                              % (address, e, self._log_path))
+            raise DaemonError(DISCONNECTED, "lost the connection to the Spindle daemon during %s (%s); "
+                              "see %s" % (address, e, self._log_path))
 
     @staticmethod
     def _answer(frame, reply_address):
         """The reply body if `frame` answers our request, None for frames that don't concern us."""
         kind = frame.get("type")
         if kind == "err" and "address" not in frame:
-            raise DaemonError(INTERNAL, "the Spindle daemon refused the request: %s" % frame.get("message"))
+            raise DaemonError(INTERNAL, "the Spindle daemon refused the request: %s"
+                              % frame.get("message"))
         if frame.get("address") != reply_address:
             return None
         if kind == "err":
             code = frame.get("failureCode")
-            raise DaemonError(code if isinstance(code, int) else INTERNAL, frame.get("message") or "request failed")
+            raise DaemonError(code if isinstance(code, int) else INTERNAL,
+                              frame.get("message") or "request failed")
         if kind == "message":
             return frame.get("body") or {}
         return None
@@ -237,7 +241,9 @@ def _read_daemon_info(directory):
 def connect_to_running_daemon(directory):
     """A channel to the daemon daemon.json describes, or None if there is no live one."""
     info = _read_daemon_info(directory)
-    if info is None or not _pid_alive(info["pid"]):
+    # daemon.json outlives a daemon killed with -9, and its pid and port may since have gone
+    # to other programs: without a daemon holding the lock, the secret is sent nowhere.
+    if info is None or not _pid_alive(info["pid"]) or not _daemon_lock_held(directory):
         return None
     try:
         sock = socket.create_connection(("127.0.0.1", info["port"]), timeout=_CONNECT_TIMEOUT_S)
@@ -265,17 +271,23 @@ class _FileLock:
 
 
 def _daemon_lock_held(directory):
-    """True while some daemon holds daemon.lock, i.e. is alive (possibly still starting)."""
+    """True while a daemon holds daemon.lock, i.e. is alive (possibly still starting).
+
+    The lock is an flock; a POSIX record lock (what Java's FileChannel.lock takes on Linux, and
+    which flock can't see) counts too.
+    """
     fd = os.open(os.path.join(directory, "daemon.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as e:
-        if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
-            return True
-        raise
+        for take_lock in (fcntl.flock, fcntl.lockf):
+            try:
+                take_lock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as e:
+                if e.errno in (errno.EAGAIN, errno.EACCES):
+                    return True
+                raise
+        return False
     finally:
-        os.close(fd)
-    return False
+        os.close(fd)  # and with it whatever we took
 
 
 # Daemons this process started. The daemon is meant to outlive us; holding on to its Popen keeps
@@ -285,12 +297,15 @@ _started_daemons = []
 
 def _spawn_daemon(directory, argv):
     log_path = os.path.join(directory, "daemon.log")
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
-            process = subprocess.Popen(argv, stdin=devnull, stdout=log, stderr=log, close_fds=True,
-                                       start_new_session=True)
+        with open(os.devnull, "rb") as devnull:
+            process = subprocess.Popen(argv, stdin=devnull, stdout=log_fd, stderr=log_fd,
+                                       close_fds=True, start_new_session=True)
     except OSError as e:
         raise DaemonError(INTERNAL, "cannot run the spindle command %s: %s" % (argv[0], e.strerror))
+    finally:
+        os.close(log_fd)
     _started_daemons.append(process)
     return process
 
@@ -305,8 +320,8 @@ def _wait_for_daemon(directory, process, timeout):
         # Our child may exit because a daemon started outside start.lock won the race for
         # daemon.lock; only when nobody holds that lock is nothing coming.
         if process.poll() is not None and not _daemon_lock_held(directory):
-            raise DaemonError(INTERNAL, "the Spindle daemon exited with status %d before it was ready; see %s"
-                              % (process.returncode, log_path))
+            raise DaemonError(INTERNAL, "the Spindle daemon exited with status %d before it was ready; "
+                              "see %s" % (process.returncode, log_path))
         if time.monotonic() >= deadline:
             raise DaemonError(INTERNAL, "the Spindle daemon did not start listening within %g s; see %s"
                               % (timeout, log_path))
@@ -320,7 +335,8 @@ def connect_or_start_daemon(directory, argv, start_timeout=START_TIMEOUT_S):
     if channel is not None:
         return channel
     with _FileLock(os.path.join(directory, "start.lock")):
-        channel = connect_to_running_daemon(directory)  # another worker may have started it meanwhile
+        # Another worker may have started it while we waited for the lock.
+        channel = connect_to_running_daemon(directory)
         if channel is not None:
             return channel
         return _wait_for_daemon(directory, _spawn_daemon(directory, argv), start_timeout)
@@ -350,7 +366,8 @@ class BridgeClient:
             return self._call(address, body)
         except RequestNotSent as e:
             self.close()
-            raise DaemonError(DISCONNECTED, "cannot send %s to the Spindle daemon: %s" % (address, e))
+            raise DaemonError(DISCONNECTED, "cannot send %s to the Spindle daemon: %s"
+                              % (address, e.__cause__ or e))
 
     def _call(self, address, body):
         channel = self._open_channel()

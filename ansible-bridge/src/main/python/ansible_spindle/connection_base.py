@@ -6,11 +6,11 @@ Each exec_command becomes one request (docs/daemon-api.md section 3):
   daemon runs it in a persistent child agent for that user (become_unwrap);
 - a pipelined AnsiballZ payload becomes `spindle.module` (ansiballz), which the daemon answers
   from a warm interpreter and which carries the zip only to agents that lack it;
-- everything else is `spindle.exec` of the command as built, with stdin as given, and for
-  other become plugins the prompt and success handling ssh.py does (become_emulation).
+- everything else is `spindle.exec` of the command as built, with stdin as given; for other
+  become plugins with the prompt and success handling ssh.py does (become_emulation).
 
-Results are (rc, stdout bytes, stderr bytes) as the vanilla plugin returns them. The subclass
-says how to reach the target (`_target`) and whether the vanilla plugin would use a tty.
+Results are (rc, stdout bytes, stderr bytes) as the vanilla plugin returns them. Subclasses
+say how to reach the target and where the vanilla plugin differs (tty, cwd, paths).
 """
 
 import base64
@@ -23,6 +23,7 @@ from ansible.utils.display import Display
 
 from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client
 from ansible_spindle.durations import parse_duration
+from ansible_spindle.request_log import describe_reply, describe_request
 from ansible_spindle.shell_command import peel
 
 display = Display()
@@ -42,7 +43,7 @@ class SpindleConnectionBase(ConnectionBase):
         self._run_pid = int(kwargs.get("ansible_playbook_pid") or os.getpid())
         self._task_is_async = False
 
-    # -- what subclasses provide -----------------------------------------------------------
+    # -- what subclasses provide ---------------------------------------------------------------
 
     def _target(self, python):
         """The daemon's `target` object, with `python` as the agent's interpreter (None: discover)."""
@@ -60,7 +61,7 @@ class SpindleConnectionBase(ConnectionBase):
         return b""
 
     def _cwd(self):
-        """The directory the vanilla plugin runs commands in on the target, None for the login's."""
+        """The directory the vanilla plugin runs commands in, None for the login's home."""
         return None
 
     def _controller_path(self, path):
@@ -69,7 +70,7 @@ class SpindleConnectionBase(ConnectionBase):
     def _target_path(self, path):
         return path
 
-    # -- pipelining ----------------------------------------------------------------------------
+    # -- pipelining ------------------------------------------------------------------------------
 
     @property
     def always_pipeline_modules(self):
@@ -77,7 +78,8 @@ class SpindleConnectionBase(ConnectionBase):
         # setting. Two exceptions keep vanilla behaviour: ActionBase runs async tasks through
         # async_wrapper only when this is False (True would run them synchronously; the
         # `pipelining` option, true by default, still pipelines the task's status polls), and
-        # a become plugin we only emulate must never find its password mixed into a module's stdin.
+        # a become plugin we only emulate must never find its password mixed into a module's
+        # stdin.
         return not (self._task_is_async or self._emulated_become_with_password())
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
@@ -92,9 +94,10 @@ class SpindleConnectionBase(ConnectionBase):
 
     def _connect(self):
         if not self._connected:
-            # Nothing to do yet: the run travels with every request, and the daemon connects
-            # to the target on the first one.
-            display.vvv("ESTABLISH SPINDLE CONNECTION FOR USER: %s" % self._login_user(), host=self._host_for_log())
+            # Nothing to do yet: the run travels with every request, and the daemon logs in to
+            # the target on the first one.
+            display.vvv("ESTABLISH SPINDLE CONNECTION FOR USER: %s" % self._login_user(),
+                        host=self._host_for_log())
             self._connected = True
         return self
 
@@ -103,7 +106,8 @@ class SpindleConnectionBase(ConnectionBase):
         cmd = to_text(cmd, errors="surrogate_or_strict")
         stdin = None if in_data is None else to_bytes(in_data, errors="surrogate_or_strict")
         tty = self._uses_tty(stdin, sudoable)
-
+        # The action wraps a command with become only when it wants it; the marker of the
+        # plugin's latest build tells that this command is the one.
         if sudoable and self.become and self.become.success and self.become.success in cmd:
             return self._exec_become(cmd, stdin, tty, sudoable)
         return self._exec(cmd, peel(cmd)[1], stdin, tty, become=None)
@@ -114,14 +118,15 @@ class SpindleConnectionBase(ConnectionBase):
         source = self._controller_path(in_path)
         if not os.path.exists(to_bytes(source, errors="surrogate_or_strict")):
             raise AnsibleFileNotFound("file or module does not exist: %s" % source)
-        # As with vanilla transfers, the file lands as the login user; the action moves it on
+        # As with vanilla transfers the file lands as the login user; the action moves it on
         # with become where it has to.
         self._request("spindle.put", {"src_path": source, "dest": self._target_path(out_path)})
 
     def fetch_file(self, in_path, out_path):
         super().fetch_file(in_path, out_path)
         display.vvv("FETCH %s TO %s" % (in_path, out_path), host=self._host_for_log())
-        self._request("spindle.fetch", {"src": self._target_path(in_path), "dest_path": self._controller_path(out_path)})
+        self._request("spindle.fetch", {"src": self._target_path(in_path),
+                                        "dest_path": self._controller_path(out_path)})
 
     def reset(self):
         self._request("spindle.reset", {})
@@ -131,30 +136,32 @@ class SpindleConnectionBase(ConnectionBase):
         # The daemon keeps the target's agents for the rest of the run (and `persist` after it).
         self._connected = False
 
-    # -- exec_command's three ways ---------------------------------------------------------------
+    # -- the ways a command goes -------------------------------------------------------------------
 
     def _exec_become(self, cmd, stdin, tty, sudoable):
-        wrapped = peel(cmd)[1]
-        original = become_unwrap.unwrap(wrapped, self.become, self._shell) if become_unwrap.can_unwrap(self.become) else None
+        original = None
+        if become_unwrap.can_unwrap(self.become):
+            original = become_unwrap.unwrap(peel(cmd)[1], self.become, self._shell)
         if original is None:
             return self._exec_emulating_become(cmd, stdin, tty, sudoable)
         command = become_unwrap.command_for_become_child(original, self._shell)
-        return self._exec(command, original, stdin, tty, become_unwrap.become_hop(self.become, self._play_context))
+        hop = become_unwrap.become_hop(self.become, self._play_context)
+        return self._exec(command, original, stdin, tty, hop)
 
     def _exec(self, command, launch, stdin, tty, become):
-        """Run `command` (whose shell-free core is `launch`) as `module` if it pipes a module."""
+        """Run `command` as a module request if `launch`, its shell-free core, pipes a module."""
         invocation = ansiballz.parse_module_invocation(launch, stdin) if stdin else None
-        if invocation is not None:
-            reply = self._request("spindle.module", self._with_cwd({
-                "zip_sha1": invocation.zip_sha1,
-                "zip_b64": invocation.zip_b64,
-                "fqn": invocation.fqn,
-                "params": invocation.params,
-                "env": invocation.env,
-                "timeout": None,
-            }), python=invocation.interpreter, become=become)
-            return _command_result(reply)
-        return self._exec_plain(command, stdin, tty, become)
+        if invocation is None:
+            return self._exec_plain(command, stdin, tty, become)
+        reply = self._request("spindle.module", self._with_cwd({
+            "zip_sha1": invocation.zip_sha1,
+            "zip_b64": invocation.zip_b64,
+            "fqn": invocation.fqn,
+            "params": invocation.params,
+            "env": invocation.env,
+            "timeout": None,
+        }), python=invocation.interpreter, become=become)
+        return _command_result(reply)
 
     def _exec_plain(self, command, stdin, tty, become):
         reply = self._request("spindle.exec", self._with_cwd({
@@ -170,16 +177,15 @@ class SpindleConnectionBase(ConnectionBase):
 
     def _exec_emulating_become(self, cmd, stdin, tty, sudoable):
         password = become_emulation.password_line(self.become, self._play_context)
-        # Input written ahead to a tty is echoed before the tool can turn echo off: never
-        # send a password that way.
-        tty = tty and not password
         if password:
             stdin = password + (stdin or b"")
+            # A tty echoes input written ahead, before the tool can turn echo off.
+            tty = False
         rc, stdout, stderr = self._exec_plain(cmd, stdin, tty, become=None)
         stdout, stderr = become_emulation.strip_escalation_output(self.become, stdout, stderr, sudoable)
         return rc, stdout, stderr
 
-    # -- requests ----------------------------------------------------------------------------
+    # -- requests --------------------------------------------------------------------------------
 
     def _with_cwd(self, body):
         cwd = self._cwd()
@@ -196,7 +202,8 @@ class SpindleConnectionBase(ConnectionBase):
             if e.code in _UNREACHABLE_CODES:
                 raise AnsibleConnectionFailure(e.message)
             raise AnsibleError(e.message)
-        display.vvv("SPINDLE: %s replied %s" % (address, describe_reply(reply)), host=self._host_for_log())
+        display.vvv("SPINDLE: %s replied %s" % (address, describe_reply(reply)),
+                    host=self._host_for_log())
         return reply
 
     def _bridge(self):
@@ -219,34 +226,3 @@ def _command_result(reply):
                 base64.b64decode(reply["stderr_b64"] or ""))
     except (KeyError, TypeError, ValueError) as e:
         raise AnsibleError("malformed reply from the Spindle daemon (%s)" % e)
-
-
-def describe_request(address, body):
-    """A one-line account of a request for -vvv: no passwords, secrets or payloads, only sizes."""
-    target, become = body["target"], body["become"]
-    parts = [address, "%s:%s@%s:%s" % (target["transport"], target["user"], target["host"], target["port"])]
-    if target.get("python"):
-        parts.append("python=%s" % target["python"])
-    if become:
-        parts.append("become=%s:%s" % (become["method"], become["user"]))
-    if "cmd" in body:
-        parts.append("cmd=%r" % body["cmd"])
-        if body["stdin_b64"]:
-            parts.append("stdin=%d bytes" % (len(body["stdin_b64"]) * 3 // 4))
-        parts.append("pty=%s" % body["pty"])
-    if "fqn" in body:
-        parts.append("fqn=%s zip=%s (%d bytes b64) params=%d bytes env=%s"
-                     % (body["fqn"], body["zip_sha1"], len(body["zip_b64"]), len(body["params"]), sorted(body["env"])))
-    for key in ("src_path", "dest", "src", "dest_path", "cwd"):
-        if key in body:
-            parts.append("%s=%s" % (key, body[key]))
-    return " ".join(parts)
-
-
-def describe_reply(reply):
-    if "rc" in reply:
-        return "rc=%s stdout=%d bytes stderr=%d bytes" % (
-            reply.get("rc"), len(reply.get("stdout_b64") or "") * 3 // 4, len(reply.get("stderr_b64") or "") * 3 // 4)
-    if "sha1" in reply:
-        return "size=%s sha1=%s" % (reply.get("size"), reply.get("sha1"))
-    return "ok"

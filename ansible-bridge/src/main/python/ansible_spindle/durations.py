@@ -12,5 +12,6 @@ def parse_duration(value):
         return value
     match = _DURATION.match(str(value))
     if match is None:
-        raise ValueError("%r is not a duration (write e.g. 30s, 10m, 1h or a number of seconds)" % (value,))
+        raise ValueError("%r is not a duration (write e.g. 30s, 10m, 1h or a number of seconds)"
+                         % (value,))
     return int(match.group(1)) * _SECONDS_PER_UNIT[match.group(2).lower()]

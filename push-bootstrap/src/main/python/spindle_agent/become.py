@@ -1,7 +1,8 @@
 """Become children: agents started through sudo, su or doas (docs/protocol.md section 6).
 
 Contract: spawn_child(call, context_id, method, user, password=None, exe=None, flags=None,
-python="python3", timeout=30) starts `method` so that it runs `python -c STAGE1` as `user`.
+python=None, timeout=30) starts `method` so that it runs `python -c STAGE1` as `user` (no
+python: the agent's own sys.executable).
 The child's channel is a socketpair; its controlling terminal is a fresh pty that only
 carries prompts and diagnostics. Stage 2 is built from the agent's own sources (RAM, not the
 WAN) and written at once. One password prompt is answered. The call returns
@@ -12,7 +13,6 @@ Y: <sudo's line>", the exit status and tty output of a child that died, or a tim
 password is only ever written to the child's tty: never logged, never in a message.
 """
 
-import fcntl
 import logging
 import os
 import pwd
@@ -20,9 +20,10 @@ import re
 import shlex
 import socket
 import subprocess
-import termios
+import sys
 import threading
 
+from .commands import quiet_pty, take_controlling_tty
 from .errors import BecomeError
 from .logs import LineSplitter
 from .router import ChildStream
@@ -221,13 +222,13 @@ class _Spawn(object):
 
 
 def spawn_child(call, context_id, method, user, password=None, exe=None, flags=None,
-                python="python3", timeout=30):
+                python=None, timeout=30):
     agent = call.agent
     if agent.router.in_use(context_id):
         raise ValueError("context id %d is already in use here" % context_id)
     prompt = "[spindle sudo %s] " % os.urandom(8).hex()
     stage2 = build_stage2(agent.sources, _child_config(agent.config, context_id, user))
-    command = [python, "-c", stage1_script(len(stage2))]
+    command = [python or sys.executable, "-c", stage1_script(len(stage2))]
     argv, stdin_is_tty = become_argv(method, user, command, exe, flags, password, prompt)
     process, channel_fd, tty_fd = _start(argv, stdin_is_tty)
     agent.processes.add(process)
@@ -235,6 +236,7 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
                    process, tty_fd)
     stream = ChildStream(context_id, channel_fd, agent.router.max_frame,
                          spawn.on_ready, spawn.on_close)
+    stream.pid = process.pid
     stream.write(stage2)
     agent.router.defer(lambda: spawn.attach(stream))
     call.on_cancel(lambda: spawn.settle("cancelled"))
@@ -259,15 +261,12 @@ def _child_config(config, context_id, user):
 def _start(argv, stdin_is_tty):
     """Start argv on a socketpair channel with a new pty as its controlling terminal;
     return (process, channel_fd, tty_master_fd), both fds non-blocking."""
-    master, slave = os.openpty()
-    attributes = termios.tcgetattr(slave)
-    attributes[3] &= ~termios.ECHO  # a password typed before the prompter mutes it stays unseen
-    termios.tcsetattr(slave, termios.TCSANOW, attributes)
+    master, slave = quiet_pty()  # a password typed before the prompter mutes it stays unseen
     ours, theirs = socket.socketpair()
     try:
         process = subprocess.Popen(
             argv, stdin=slave if stdin_is_tty else theirs, stdout=theirs, stderr=slave,
-            start_new_session=True, preexec_fn=_take_controlling_tty)
+            start_new_session=True, preexec_fn=take_controlling_tty)
     except OSError as exc:
         os.close(master)
         ours.close()
@@ -279,11 +278,6 @@ def _start(argv, stdin_is_tty):
     os.set_blocking(channel, False)
     os.set_blocking(master, False)
     return process, channel, master
-
-
-def _take_controlling_tty():
-    # Runs in the child after setsid(); its stderr is the pty's slave side.
-    fcntl.ioctl(2, termios.TIOCSCTTY, 0)
 
 
 def _exit_description(process):

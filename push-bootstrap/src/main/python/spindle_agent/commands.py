@@ -1,27 +1,77 @@
-"""The `exec` call: run one command to completion (docs/protocol.md section 4).
+"""Commands run to completion: the `exec` and `run_command` calls (docs/protocol.md section 4).
 
-Contract: run_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=None,
-cwd=None, timeout=None) runs argv, or /bin/sh -c shell, in a new session with stdin from the
-given text/bytes (else /dev/null) and env merged over the agent's environment. It returns
-{"rc", "stdout_b64", "stderr_b64"}; rc < 0 means killed by that signal. A command that is
-missing or not executable gives rc 127/126 and the message a shell would print, not an
-exception. On timeout the process group is killed and spindle.Timeout raised. Cancelling
-the call kills the process group.
+Contract:
+- run_process(call, argv, data=None, env=None, cwd=None, timeout=None, pty=False) is the one
+  process runner: argv in a new session, `data` (bytes; None = /dev/null) on stdin, output read
+  until end of stream. pty=True gives the process a fresh pty (echo off, so input written ahead
+  of a prompt stays unseen) as stdin, stdout, stderr and controlling terminal, like ssh -tt:
+  stdout carries both streams ("\\r\\n" line ends), stderr is empty. Returns (rc, stdout,
+  stderr), rc < 0 = killed by that signal. On timeout the process group is killed and
+  spindle.Timeout raised; cancelling the call kills the process group.
+- exec_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=None, cwd=None,
+  timeout=None) is `exec`: argv, or /bin/sh -c shell, env merged over the agent's. A missing or
+  non-executable command gives rc 127/126 and a shell's message, not an exception.
+- shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None) is `run_command`: what
+  sshd does with an exec request, [login shell, "-c", cmd] in the agent's cwd and environment.
+- result(rc, stdout, stderr) is the reply {"rc", "stdout_b64", "stderr_b64"}.
 """
 
 import base64
+import fcntl
 import os
+import pwd
 import signal
 import subprocess
+import termios
+import time
 
 from .errors import Timeout
 from .processes import kill_group
+from .pump import pump
 
-__all__ = ["run_command"]
+__all__ = ["run_process", "exec_command", "shell_command", "result", "login_shell",
+           "quiet_pty", "take_controlling_tty"]
+
+GRACE = 2.0  # seconds to collect the last output of a killed process
 
 
-def run_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=None, cwd=None,
-                timeout=None):
+def run_process(call, argv, data=None, env=None, cwd=None, timeout=None, pty=False):
+    deadline = None if timeout is None else time.monotonic() + timeout
+    if pty:
+        ours, theirs = quiet_pty()
+        drains, feed, stdio = [ours], ours, (theirs, theirs, theirs)
+    else:
+        (out, out_w), (err, err_w) = os.pipe(), os.pipe()
+        stdin, feed = (subprocess.DEVNULL, None) if data is None else os.pipe()
+        drains, stdio = [out, err], (stdin, out_w, err_w)
+    try:
+        process = subprocess.Popen(
+            argv, env=env, cwd=cwd, start_new_session=True, stdin=stdio[0], stdout=stdio[1],
+            stderr=stdio[2], preexec_fn=take_controlling_tty if pty else None)
+    except BaseException:
+        _close(set(drains + [feed]))
+        raise
+    finally:
+        _close(set(fd for fd in stdio if isinstance(fd, int) and fd >= 0))
+    processes = call.agent.processes
+    processes.add(process)
+    call.on_cancel(lambda: kill_group(process, signal.SIGKILL))
+    try:
+        outputs, finished = pump(drains, feed, data, deadline)
+        if not finished:
+            kill_group(process, signal.SIGKILL)
+            pump(drains, None, b"", time.monotonic() + GRACE)
+        process.wait()
+    finally:
+        processes.discard(process)
+        _close(drains)
+    if not finished:
+        raise Timeout("command timed out after %s s: %s" % (timeout, " ".join(argv)))
+    return process.returncode, outputs[drains[0]], b"" if pty else outputs[drains[1]]
+
+
+def exec_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=None, cwd=None,
+                 timeout=None):
     if (argv is None) == (shell is None):
         raise ValueError("exec needs exactly one of argv and shell")
     if shell is not None:
@@ -30,32 +80,49 @@ def run_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=Non
     environ.update(env or {})
     missing = _shell_complaint(argv[0], environ, cwd)
     if missing:
-        return _result(missing[0], b"", missing[1].encode("utf-8"))
+        return result(missing[0], b"", missing[1].encode("utf-8"))
     data = base64.b64decode(stdin_b64) if stdin_b64 is not None else stdin
     if isinstance(data, str):
         data = data.encode("utf-8")
-    process = subprocess.Popen(
-        argv, env=environ, cwd=cwd, start_new_session=True,
-        stdin=subprocess.DEVNULL if data is None else subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    processes = call.agent.processes
-    processes.add(process)
-    call.on_cancel(lambda: kill_group(process, signal.SIGKILL))
+    return result(*run_process(call, argv, data, environ, cwd, timeout))
+
+
+def shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None):
+    data = None if stdin_b64 is None else base64.b64decode(stdin_b64)
+    return result(*run_process(call, [login_shell(), "-c", cmd], data, timeout=timeout, pty=pty))
+
+
+def login_shell():
     try:
-        stdout, stderr = process.communicate(data, timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(process, signal.SIGKILL)
-        process.communicate()
-        raise Timeout("command timed out after %s s: %s" % (timeout, " ".join(argv)))
-    finally:
-        processes.discard(process)
-    return _result(process.returncode, stdout, stderr)
+        return pwd.getpwuid(os.geteuid()).pw_shell or "/bin/sh"
+    except KeyError:
+        return "/bin/sh"
 
 
-def _result(rc, stdout, stderr):
+def result(rc, stdout, stderr):
     return {"rc": rc,
             "stdout_b64": base64.b64encode(stdout).decode("ascii"),
             "stderr_b64": base64.b64encode(stderr).decode("ascii")}
+
+
+def quiet_pty():
+    """A new pty as (master, slave) with echo off on the slave."""
+    master, slave = os.openpty()
+    attributes = termios.tcgetattr(slave)
+    attributes[3] &= ~termios.ECHO
+    termios.tcsetattr(slave, termios.TCSANOW, attributes)
+    return master, slave
+
+
+def take_controlling_tty():
+    # preexec_fn, after setsid(): stderr is the pty's slave side.
+    fcntl.ioctl(2, termios.TIOCSCTTY, 0)
+
+
+def _close(fds):
+    for fd in fds:
+        if fd is not None:
+            os.close(fd)
 
 
 def _shell_complaint(command, environ, cwd):

@@ -12,7 +12,7 @@ Contract:
   otherwise they are dropped with a log record. The rest goes up to the parent unchanged.
 - A child whose stream ends or carries a malformed frame is closed alone: requests still
   waiting for it are answered with spindle.DeadContext and later frames for it likewise.
-- send(), request(), defer() and stop() are safe from any thread. Everything that touches the
+- send(), request(), defer(), stop() and children() are safe from any thread. What touches the
   selector (watch, unwatch, add_child, close_child) runs on the loop thread; other threads
   reach it through defer().
 """
@@ -134,6 +134,7 @@ class ChildStream(Stream):
         self.awaiting = set()      # (src, reply_to) of requests sent down and not answered
         self.on_ready = on_ready   # () -> bool; False means the spawn was abandoned
         self.on_close = on_close   # (reason) -> None
+        self.pid = None            # the become program's pid, for stats
 
 
 class Router(object):
@@ -191,6 +192,11 @@ class Router(object):
             raise Timeout("no answer from context %d to handle %d within %s s"
                           % (dst, handle, timeout))
         return replies[0]
+
+    def children(self):
+        """[{"context_id", "pid", "ready"}] of the children, live or booting."""
+        return [{"context_id": c.context_id, "pid": c.pid, "ready": c.ready}
+                for c in list(self._children.values())]
 
     def in_use(self, context_id):
         """True for this agent's own id and its children's, live or booting."""

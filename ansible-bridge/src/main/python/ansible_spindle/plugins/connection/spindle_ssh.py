@@ -44,7 +44,9 @@ DOCUMENTATION = '''
               - name: ansible_ssh_pass
               - name: ansible_ssh_password
       ssh_args:
-          description: Arguments to pass to all SSH CLI tools; the daemon emulates the options it supports and refuses the others by name.
+          description:
+            - Arguments to pass to all SSH CLI tools.
+            - The daemon emulates the options it supports and refuses the others by name.
           default: '-C -o ControlMaster=auto -o ControlPersist=60s'
           ini:
               - section: 'ssh_connection'
@@ -67,7 +69,7 @@ DOCUMENTATION = '''
           default: ''
       ssh_executable:
           default: ssh
-          description: Accepted for compatibility with the C(ssh) plugin and not used; the daemon speaks SSH itself.
+          description: Accepted for compatibility with C(ssh); unused, the daemon speaks SSH itself.
           env: [{name: ANSIBLE_SSH_EXECUTABLE}]
           ini:
           - {key: ssh_executable, section: ssh_connection}
@@ -100,7 +102,8 @@ DOCUMENTATION = '''
             - name: port
       remote_user:
           description:
-              - User name with which to login to the remote server, normally set by the remote_user keyword.
+              - User name with which to login to the remote server, normally set by the remote_user
+                keyword.
               - If no user is supplied, the user running Ansible is used.
           ini:
             - section: defaults
@@ -150,7 +153,7 @@ DOCUMENTATION = '''
               option: '--private-key'
       use_tty:
         default: 'yes'
-        description: Run commands without pipelined input on a tty, as the C(ssh) plugin does with C(-tt).
+        description: Run commands without pipelined input on a tty, as C(ssh) does with C(-tt).
         env: [{name: ANSIBLE_SSH_USETTY}]
         ini:
         - {key: usetty, section: ssh_connection}
@@ -159,7 +162,7 @@ DOCUMENTATION = '''
           - name: ansible_ssh_use_tty
       timeout:
         default: 10
-        description: This is the default amount of time we will wait while establishing an SSH connection.
+        description: How long to wait (seconds) while establishing an SSH connection.
         env:
             - name: ANSIBLE_TIMEOUT
             - name: ANSIBLE_SSH_TIMEOUT
@@ -203,7 +206,7 @@ import os
 import sys
 
 # Ansible loads this file by path: make the ansible_spindle package next to it importable.
-_PYTHON_SOURCES = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
+_PYTHON_SOURCES = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 if _PYTHON_SOURCES not in sys.path:
     sys.path.insert(0, _PYTHON_SOURCES)
 
@@ -227,7 +230,9 @@ class Connection(SpindleConnectionBase):
         return self.get_option("remote_user") or getpass.getuser()
 
     def _ssh_args(self):
-        return " ".join(arg for arg in (self.get_option(name) for name in ("ssh_args", "ssh_common_args", "ssh_extra_args")) if arg)
+        # In the order ssh.py puts them on the command line.
+        args = [self.get_option(name) for name in ("ssh_args", "ssh_common_args", "ssh_extra_args")]
+        return " ".join(arg for arg in args if arg)
 
     def _target(self, python):
         key = self.get_option("private_key_file")

@@ -1,0 +1,144 @@
+package dev.spindle.bridge.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.spindle.bridge.daemon.DaemonClient.DaemonException;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The daemon over its real bridge socket, serving a real local agent. */
+@Timeout(90)
+class DaemonTest {
+
+    @TempDir
+    Path dir;
+    private Map<String, String> env;
+    private Process run;
+    private CompletableFuture<Integer> daemon;
+
+    @BeforeEach
+    void startDaemon() throws Exception {
+        env = Map.of("SPINDLE_RUNTIME_DIR", dir.resolve("rt").toString(), "SPINDLE_PERSIST", "0");
+        run = new ProcessBuilder("sleep", "600").start(); // stands in for ansible-playbook
+        daemon = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Daemon.run(List.of(), env);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Path info = dir.resolve("rt").resolve(RuntimeDir.INFO_FILE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(info) && System.nanoTime() < deadline && !daemon.isDone()) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(info), "daemon did not announce itself");
+        request("spindle.lease", new JsonObject());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        run.destroyForcibly().waitFor();
+        daemon.get(30, TimeUnit.SECONDS);
+    }
+
+    private JsonObject request(String address, JsonObject body) throws Exception {
+        try (DaemonClient client = DaemonClient.connect(env)) {
+            return client.request(address, body.put("run", new JsonObject().put("pid", run.pid()).put("persist", 0)));
+        }
+    }
+
+    private static JsonObject local() {
+        return new JsonObject().put("transport", "local");
+    }
+
+    @Test
+    void announcementIsPrivateToTheUser() throws Exception {
+        Path rt = dir.resolve("rt");
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(rt)));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(rt.resolve(RuntimeDir.INFO_FILE))));
+    }
+
+    @Test
+    void runsACommandInALocalAgent() throws Exception {
+        JsonObject reply = request("spindle.exec", new JsonObject().put("target", local()).put("cmd", "echo hi; echo err >&2; exit 4"));
+        assertEquals(4, reply.getInteger("rc"));
+        assertEquals("hi\n", new String(Base64.getDecoder().decode(reply.getString("stdout_b64")), StandardCharsets.UTF_8));
+        assertEquals("err\n", new String(Base64.getDecoder().decode(reply.getString("stderr_b64")), StandardCharsets.UTF_8));
+        JsonObject status = request("spindle.status", new JsonObject());
+        assertEquals(1, status.getJsonArray("contexts").size(), status.encode());
+    }
+
+    @Test
+    void refusesMessagesWithoutTheSecret() throws Exception {
+        int port = new JsonObject(Files.readString(dir.resolve("rt").resolve(RuntimeDir.INFO_FILE))).getInteger("port");
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            byte[] frame = new JsonObject().put("type", "send").put("address", "spindle.status").put("replyAddress", "r")
+                    .put("headers", new JsonObject().put("secret", "guess")).put("body", new JsonObject())
+                    .encode().getBytes(StandardCharsets.UTF_8);
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeInt(frame.length);
+            out.write(frame);
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            JsonObject reply = new JsonObject(new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8));
+            assertEquals("err", reply.getString("type"));
+            assertEquals("blocked by bridgeEvent handler", reply.getString("message"));
+        }
+    }
+
+    @Test
+    void unsupportedSshOptionIsABadRequestNamingIt() {
+        JsonObject target = new JsonObject().put("transport", "ssh").put("host", "127.0.0.1").put("user", "nobody")
+                .put("ssh_args", "-o ProxyCommand=nc");
+        DaemonException e = assertThrows(DaemonException.class, () -> request("spindle.exec", new JsonObject().put("target", target).put("cmd", "true")));
+        assertEquals(3, e.code());
+        assertTrue(e.getMessage().contains("ProxyCommand"), e.getMessage());
+    }
+
+    @Test
+    void closedPortIsUnreachable() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        JsonObject target = new JsonObject().put("transport", "ssh").put("host", "127.0.0.1").put("port", port).put("user", "nobody");
+        DaemonException e = assertThrows(DaemonException.class, () -> request("spindle.exec", new JsonObject().put("target", target).put("cmd", "true")));
+        assertEquals(1, e.code());
+        assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+    }
+
+    @Test
+    void aSecondDaemonForTheSameDirectoryStepsAside() throws Exception {
+        assertEquals(0, Daemon.run(List.of(), env));
+        assertFalse(daemon.isDone());
+    }
+
+    @Test
+    void exitsOnceTheLastRunEnds() throws Exception {
+        run.destroyForcibly().waitFor();
+        assertEquals(0, daemon.get(20, TimeUnit.SECONDS));
+        assertFalse(Files.exists(dir.resolve("rt").resolve(RuntimeDir.INFO_FILE)));
+    }
+}
