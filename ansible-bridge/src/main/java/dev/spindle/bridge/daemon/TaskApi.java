@@ -34,18 +34,22 @@ final class TaskApi {
 
     /** Calls without a task timeout still end, rather than hold a worker forever. */
     private static final Duration DEFAULT_DEADLINE = Duration.ofHours(12);
+    private static final Duration STATUS_DEADLINE = Duration.ofSeconds(5);
+    private static final int VERBOSE = 3;
 
     private final Controller controller;
     private final RunLeases leases;
     private final Interpreters interpreters;
     private final FileTransfers files;
     private final ModulePayloads modules = new ModulePayloads();
+    private final RecentAgentLogs agentLogs = new RecentAgentLogs();
 
     TaskApi(Controller controller, RunLeases leases) {
         this.controller = controller;
         this.leases = leases;
         this.interpreters = new Interpreters(controller.contexts());
         this.files = new FileTransfers(controller.vertx());
+        controller.router().logHandler(agentLogs);
     }
 
     void register(EventBus bus) {
@@ -92,27 +96,44 @@ final class TaskApi {
     }
 
     private Future<JsonObject> onAgent(ContextSpec spec, JsonObject body, BiFunction<AgentContext, JsonObject, Future<JsonObject>> work) {
+        long logMark = agentLogs.mark();
         return interpreters.agentFor(spec)
                 .recover(error -> Future.failedFuture(new AgentFailure(Failure.of(error, false), error)))
-                .compose(agent -> work.apply(agent, body).recover(error -> Future.failedFuture(
-                        new AgentFailure(Failure.of(error, agent.stream().readyMarkerSeen().succeeded()), error))));
+                .compose(agent -> work.apply(agent, body)
+                        .map(reply -> withAgentLogs(reply, body, agent, logMark))
+                        .recover(error -> Future.failedFuture(
+                                new AgentFailure(Failure.of(error, agent.stream().readyMarkerSeen().succeeded()), error))));
     }
 
-    private Future<JsonObject> status() {
-        JsonArray contexts = new JsonArray();
-        for (AgentContext ctx : controller.contexts().live()) {
-            var stats = ctx.stream();
-            contexts.add(new JsonObject()
-                    .put("name", ctx.name())
-                    .put("id", Integer.toUnsignedLong(ctx.id()))
-                    .put("key", ctx.key())
-                    .put("bytes_in", stats.bytesIn())
-                    .put("bytes_out", stats.bytesOut()));
+    /** At {@code -vvv} (request field {@code verbosity} >= 3) the reply carries what the agent logged meanwhile. */
+    private JsonObject withAgentLogs(JsonObject reply, JsonObject body, AgentContext agent, long logMark) {
+        if (body.getInteger("verbosity", 0) >= VERBOSE) {
+            reply.put("logs", agentLogs.since(logMark, agent.id()));
         }
-        return Future.succeededFuture(new JsonObject()
+        return reply;
+    }
+
+    /** One line per live agent; each agent reports its own pid and RSS (a short call, answered by its loop). */
+    private Future<JsonObject> status() {
+        List<Future<JsonObject>> lines = controller.contexts().live().stream().map(this::statusLine).toList();
+        return Future.join(lines).map(all -> new JsonObject()
                 .put("pid", ProcessHandle.current().pid())
                 .put("runs", new JsonArray(leases.pids()))
-                .put("contexts", contexts));
+                .put("contexts", new JsonArray(lines.stream().map(Future::result).toList())));
+    }
+
+    private Future<JsonObject> statusLine(AgentContext ctx) {
+        var stats = ctx.stream().stats();
+        JsonObject line = new JsonObject()
+                .put("name", ctx.name())
+                .put("id", Integer.toUnsignedLong(ctx.id()))
+                .put("key", ctx.key())
+                .put("calls_in_flight", stats.callsInFlight())
+                .put("bytes_in", stats.bytesIn())
+                .put("bytes_out", stats.bytesOut());
+        return ctx.callForObject("stats", new JsonObject(), STATUS_DEADLINE)
+                .map(agent -> line.put("pid", agent.getValue("pid")).put("rss_kb", agent.getValue("rss_kb")))
+                .otherwise(line);
     }
 
     private static Duration deadline(JsonObject body) {

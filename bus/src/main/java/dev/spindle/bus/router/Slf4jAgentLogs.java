@@ -10,7 +10,7 @@ import org.slf4j.event.Level;
  * agent gave. The agent's logger name goes into the message, not the logger name, because agents
  * choose it and slf4j keeps every logger it has ever made.
  */
-final class Slf4jAgentLogs implements Handler<AgentLog> {
+public final class Slf4jAgentLogs implements Handler<AgentLog> {
 
     private static final Logger log = LoggerFactory.getLogger("spindle.agent");
 
