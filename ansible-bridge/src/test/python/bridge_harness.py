@@ -36,8 +36,8 @@ try:
     import ansible  # noqa: F401
     ANSIBLE_MISSING = None
 except ImportError as e:
-    ANSIBLE_MISSING = ("ansible is not importable by %s (%s); run these tests with /usr/bin/python3"
-                       % (sys.executable, e))
+    ANSIBLE_MISSING = ("ansible is not importable by %s (%s); run these tests with a Python that has "
+                       "ansible-core, e.g. /usr/bin/python3" % (sys.executable, e))
 
 
 def requires_ansible(test_class):

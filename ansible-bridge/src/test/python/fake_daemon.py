@@ -21,6 +21,8 @@ import time
 
 _HEADER = struct.Struct(">I")
 DROP = object()  # handler result: close the connection without replying
+PERMITTED = ("spindle.exec", "spindle.module", "spindle.put", "spindle.fetch", "spindle.reset",
+             "spindle.interpreters", "spindle.lease", "spindle.status")
 
 
 class Failure:
@@ -116,7 +118,11 @@ class FakeDaemon:
                 if frame is None:
                     return
                 self.frames.append(frame)
+                # The refusals of daemon-api.md section 2, in the Vert.x bridge's words.
                 if frame.get("headers", {}).get("secret") != self.secret:
+                    write_frame(client, {"type": "err", "message": "blocked by bridgeEvent handler"})
+                    continue
+                if frame.get("address") not in PERMITTED:
                     write_frame(client, {"type": "err", "message": "access_denied"})
                     continue
                 result = self.handler(frame["address"], frame["body"])

@@ -148,14 +148,21 @@ class FailureTest(_ClientTestCase):
             self.assertEqual((caught.exception.code, caught.exception.message),
                              (code, "failure %d" % code))
 
-    def test_wrong_secret_is_refused_as_access_denied(self):
+    def test_wrong_secret_is_refused(self):
         daemon = self.fake_daemon()
         daemon.write_daemon_json(secret="0" * 64)
         with self.assertRaises(DaemonError) as caught:
             self.client().request("spindle.exec", {})
-        self.assertIn("access_denied", caught.exception.message)
+        self.assertEqual(caught.exception.code, bridge_client.INTERNAL)
+        self.assertIn("refused the request: blocked by bridgeEvent handler", caught.exception.message)
         self.assertNotIn("0" * 64, caught.exception.message)
         self.assertNotIn(daemon.secret, caught.exception.message)
+
+    def test_address_not_permitted_is_access_denied(self):
+        self.fake_daemon()
+        with self.assertRaises(DaemonError) as caught:
+            self.client().request("spindle.shutdown", {})
+        self.assertIn("access_denied", caught.exception.message)
 
     def test_connection_lost_during_a_call_is_disconnected_and_not_resent(self):
         daemon = self.fake_daemon(lambda address, body: DROP)

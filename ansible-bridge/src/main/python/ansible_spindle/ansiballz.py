@@ -2,9 +2,10 @@
 
 With pipelining, ActionBase sends the module as the stdin of `[VAR=value ...] <interpreter>`
 (shell.build_module_command with an empty command). The stdin is module_common's
-ANSIBALLZ_TEMPLATE filled in with the module's zip (base64), its FQN and the JSON arguments;
-the wrapper's only job is to unpack the zip and run the FQN with those arguments, which the
-agent does in its warm interpreter instead, fetching the zip only when it hasn't got it yet.
+ANSIBALLZ_TEMPLATE filled in with the module's zip (base64), its FQN and the JSON arguments.
+The wrapper writes the zip to a temp dir and runs the FQN from it with those arguments; the
+agent does the same from its warm interpreter instead, and gets the zip only when it hasn't
+got it yet.
 
 The fields are read with regular expressions on the template's own lines, and the payload is
 accepted only if rendering the installed Ansible's template with them gives back the same
@@ -67,9 +68,8 @@ def _parse_launch(command):
     if "=" in interpreter or shlex.quote(interpreter) != interpreter:
         return None
     # The shell must see exactly these words: no expansions, operators or unusual quoting.
-    words = ["%s=%s" % (name, shlex.quote(value)) for name, _, value in assignments] + [interpreter]
-    rebuilt = " ".join(words)
-    if rebuilt != command:
+    rebuilt = ["%s=%s" % (name, shlex.quote(value)) for name, _, value in assignments] + [interpreter]
+    if " ".join(rebuilt) != command:
         return None
     return interpreter, {name: value for name, _, value in assignments}
 

@@ -255,8 +255,9 @@ class Connection(SpindleConnectionBase):
         return bool(not stdin and sudoable and self.get_option("use_tty"))
 
     def _tty_closed_notice(self):
-        # ssh -tt ends with this line on stderr; a ControlPersist mux client (the default
-        # ssh_args) says "Shared connection". Ansible users see it in raw/command results.
+        # ssh -tt ends with this line on stderr, naming the host as it lowercased it; a
+        # ControlPersist mux client (the default ssh_args) says "Shared connection". Users see
+        # it in the results of raw and script tasks.
         words = [word.lower() for word in self._split_ssh_args(self._ssh_args())]
         if "-q" in words or any(word.replace(" ", "") in _SILENT_LOG_LEVELS for word in words):
             return b""
