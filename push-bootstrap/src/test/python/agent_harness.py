@@ -5,6 +5,7 @@ Importing this module puts push-bootstrap/src/main/python on sys.path, found rel
 this file, so the tests run from any working directory.
 """
 
+import base64
 import glob
 import itertools
 import json
@@ -27,7 +28,7 @@ if PYTHON_SOURCES not in sys.path:
 
 from spindle_agent.framing import Decoder, encode  # noqa: E402
 from spindle_agent.protocol import (  # noqa: E402
-    FLAG_ERROR, HANDLE_CALL, HANDLE_CANCEL, HANDLE_GET_SOURCE, HANDLE_LOG, READY_MARKER,
+    FLAG_ERROR, FLAG_RAW, HANDLE_CALL, HANDLE_CANCEL, HANDLE_GET_SOURCE, HANDLE_LOG, READY_MARKER,
 )
 from spindle_agent.stage import build_stage1, build_stage2  # noqa: E402
 
@@ -82,6 +83,16 @@ def pid_alive(pid):
         return False
 
 
+def decoded(result):
+    """(rc, stdout bytes, stderr bytes) of an exec/run_command/run_module reply."""
+    return (result["rc"], base64.b64decode(result["stdout_b64"]),
+            base64.b64decode(result["stderr_b64"]))
+
+
+def forkserver_pid(controller, dst=AGENT_ID):
+    return controller.call("stats", dst=dst)["forkserver"]["pid"]
+
+
 def wait_until(predicate, timeout=5.0, interval=0.01):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,11 +144,14 @@ class FakeController(object):
         return self.request(HANDLE_CALL, {"fn": fn, "kw": kw}, dst)
 
     def wait(self, reply_to, timeout=10.0):
-        """The reply's JSON value; raises RemoteError for an ERROR reply."""
+        """The reply's JSON value (bytes for a RAW reply); raises RemoteError for an ERROR
+        reply."""
         event, _ = self._waiters[reply_to]
         if not event.wait(timeout):
             raise AssertionError("no reply to handle %d within %s s" % (reply_to, timeout))
         frame = self._waiters.pop(reply_to)[1]
+        if frame.flags & FLAG_RAW:
+            return frame.payload
         value = json.loads(frame.payload.decode("utf-8"))
         if frame.flags & FLAG_ERROR:
             raise RemoteError(value)
@@ -212,13 +226,13 @@ class AgentProcess(object):
     """An agent booted the way the controller boots one: `python -c STAGE1`, stage 2 written
     at once, channel on a socketpair (binary clean, like an SSH channel)."""
 
-    def __init__(self, module_sources=None, python=None, env=None, **config):
+    def __init__(self, module_sources=None, python=None, env=None, cwd=None, **config):
         stage2 = build_stage2(agent_sources(), agent_config(**config))
         self.stage2_size = len(stage2)
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
             build_stage1(len(stage2), python or sys.executable),
-            stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env)
+            stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env, cwd=cwd)
         theirs.close()
         self.sock = ours
         ours.sendall(stage2)

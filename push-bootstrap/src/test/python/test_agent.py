@@ -9,8 +9,10 @@ import time
 import unittest
 
 from agent_harness import (
-    AGENT_ID, AgentProcess, RemoteError, children_of, pid_alive, wait_until,
+    AGENT_ID, AgentProcess, RemoteError, children_of, decoded, forkserver_pid, pid_alive,
+    wait_until,
 )
+from ansiballz import TinyPayload
 from spindle_agent.framing import encode
 from spindle_agent.protocol import MAX_FRAME
 
@@ -23,11 +25,6 @@ MODULES = {
                                   '    raise ValueError("boom from the agent")\n'
                                   'explode()\n'],
 }
-
-
-def decoded(result):
-    return (result["rc"], base64.b64decode(result["stdout_b64"]),
-            base64.b64decode(result["stderr_b64"]))
 
 
 def other_pythons():
@@ -71,7 +68,31 @@ class AgentTest(unittest.TestCase):
         self.assertEqual((info["uid"], info["euid"]), (os.getuid(), os.geteuid()))
         self.assertEqual(info["cwd"], os.getcwd())
         self.assertEqual(info["context_id"], AGENT_ID)
-        self.assertTrue(info["user"] and info["home"] and info["executable"])
+        self.assertTrue(info["user"] and info["home"])
+        self.assertEqual(info["executable"], sys.executable)
+
+    def test_stats(self):
+        slow = self.controller.call_async("exec", argv=["sleep", "0.5"])
+        stats = self.call("stats")
+        self.assertEqual(stats["pid"], self.agent.pid)
+        self.assertGreater(stats["rss_kb"], 1000)
+        self.assertEqual(stats["calls_in_flight"], 1)
+        self.assertEqual(stats["children"], [])
+        self.assertIn(stats["forkserver"]["pid"], children_of(self.agent.pid))
+        self.assertEqual(self.controller.wait(slow)["rc"], 0)
+
+    def test_interpreters(self):
+        found = self.call("interpreters")
+        self.assertEqual(found["platform"], os.uname().sysname)
+        self.assertTrue(found["found"])
+        for path in found["found"]:
+            self.assertTrue(os.path.isabs(path) and os.access(path, os.X_OK), path)
+        self.assertEqual(len(found["found"]), len(set(found["found"])))
+        if os.path.exists("/usr/bin/python3"):
+            self.assertIn("/usr/bin/python3", found["found"])
+        with open("/etc/os-release") as f:
+            self.assertEqual(found["os_release"], f.read())
+        self.assertEqual(self.call("interpreters"), found)
 
     def test_exec_argv(self):
         result = self.call("exec", argv=["sh", "-c", "echo out; echo err >&2; exit 3"])
@@ -197,11 +218,13 @@ class LifecycleTest(unittest.TestCase):
 
     def test_eof_exits_zero_and_leaves_no_process_behind(self):
         agent = AgentProcess()
+        forkserver = forkserver_pid(agent.controller)
         agent.controller.call_async("exec", shell="sleep 30 & sleep 30")
-        self.assertTrue(wait_until(lambda: children_of(agent.pid)))
-        shell = children_of(agent.pid)[0]
+        others = lambda: [pid for pid in children_of(agent.pid) if pid != forkserver]  # noqa: E731
+        self.assertTrue(wait_until(others))
+        shell = others()[0]
         self.assertTrue(wait_until(lambda: len(children_of(shell)) == 2))
-        descendants = [shell] + children_of(shell)
+        descendants = [shell, forkserver] + children_of(shell)
         started = time.monotonic()
         self.assertEqual(agent.close(), (0, ""))
         self.assertLess(time.monotonic() - started, 5)
@@ -245,12 +268,15 @@ class InterpreterTest(unittest.TestCase):
         pythons = other_pythons()
         if not pythons:
             self.skipTest("no other interpreters found (set SPINDLE_TEST_PYTHONS)")
+        tiny = TinyPayload("import os, sys\nprint('ok %d.%d' % sys.version_info[:2])\n")
         for python in pythons:
             with self.subTest(python):
                 agent = AgentProcess(python=python)
                 info = agent.controller.call("info")
                 self.assertEqual(info["executable"], python)
                 self.assertEqual(decoded(agent.controller.call("exec", argv=["true"]))[0], 0)
+                self.assertEqual(decoded(agent.controller.call("run_module", **tiny.kw())),
+                                 (0, b"ok %s\n" % info["python"].rsplit(".", 1)[0].encode(), b""))
                 self.assertEqual(agent.close(), (0, ""))
                 sys.stderr.write("\nagent ok on Python %s" % info["python"])
 

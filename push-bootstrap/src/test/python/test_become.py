@@ -10,7 +10,10 @@ import tempfile
 import time
 import unittest
 
-from agent_harness import AGENT_ID, AgentProcess, RemoteError, children_of, wait_until
+from agent_harness import (
+    AGENT_ID, AgentProcess, RemoteError, children_of, decoded, forkserver_pid, wait_until,
+)
+from ansiballz import TinyPayload
 from spindle_agent.become import PromptWatcher, become_argv
 from spindle_agent.errors import BecomeError
 from spindle_agent.protocol import HANDLE_LOG, READY_MARKER
@@ -179,6 +182,21 @@ class FakeSudoTest(BecomeTestCase):
         info = self.controller.call("info", dst=context_id)
         self.assertEqual((info["context_id"], info["pid"]), (context_id, child["pid"]))
         self.assertNotEqual(info["pid"], self.agent.pid)
+        self.assertChildDies(context_id, child["pid"])
+
+    def test_child_on_the_agents_python_with_its_own_forkserver(self):
+        context_id = AGENT_ID + 8
+        child = self.spawn(context_id, password=GOOD_PASSWORD, python=None)
+        self.assertEqual(self.controller.call("info", dst=context_id)["executable"],
+                         sys.executable)
+        server = forkserver_pid(self.controller, dst=context_id)
+        self.assertNotEqual(server, forkserver_pid(self.controller))
+        self.assertIn(server, children_of(child["pid"]))
+        tiny = TinyPayload("import os\nprint(os.getppid())\n")
+        result = self.controller.call("run_module", dst=context_id, **tiny.kw())
+        self.assertEqual(decoded(result), (0, b"%d\n" % server, b""))
+        self.assertEqual(self.controller.call("stats")["children"],
+                         [{"context_id": context_id, "pid": child["pid"], "ready": True}])
         self.assertChildDies(context_id, child["pid"])
 
     def test_wrong_password(self):

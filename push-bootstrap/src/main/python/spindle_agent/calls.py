@@ -1,9 +1,13 @@
 """The functions the agent serves and how a CALL becomes a reply (docs/protocol.md section 4).
 
 Contract:
-- FUNCTIONS is the fixed table: ping, info, exec, spawn_child, import_check, shutdown. Each
-  is fn(call, **kw) and returns a JSON-able result. An unknown name is answered with
-  spindle.NoSuchFunction.
+- FUNCTIONS is the fixed table. Each is fn(call, **kw) and returns a JSON-able result, or
+  bytes for a RAW reply. An unknown name is answered with spindle.NoSuchFunction.
+- stats(call) -> {"pid", "rss_kb", "calls_in_flight" (besides this one), "children": become
+  children [{"context_id", "pid", "ready"}], "forkserver": ForkServer.stats() or None}.
+- interpreters(call) -> {"platform": uname -s, "found": PYTHONS (ansible's discovery list)
+  found like `command -v` on PATH, else in /usr/local/bin:/usr/bin:/bin, "os_release"},
+  computed once.
 - Dispatcher.on_call runs on the router's loop thread and only queues the call; the function
   runs on a worker thread, which also writes the reply. Any exception becomes an ERROR reply
   {"type", "message", "traceback"}; a result too big for one frame becomes an error too.
@@ -21,10 +25,12 @@ import sys
 import threading
 import traceback
 
+from . import files
 from .become import spawn_child
-from .commands import run_command
+from .commands import exec_command, shell_command
 from .errors import NoSuchFunction, error_payload
-from .protocol import FLAG_ERROR
+from .modules import run_module
+from .protocol import FLAG_ERROR, FLAG_RAW
 from .router import dump_json
 from .workers import WorkerPool
 
@@ -35,13 +41,17 @@ log = logging.getLogger(__name__)
 
 class Agent(object):
     """What the functions may use: the agent's CONFIG, its router, the sources it was
-    booted from (to boot children) and the processes it started."""
+    booted from (to boot children), the processes it started, its fork server (or None),
+    its open file transfers and its dispatcher."""
 
-    def __init__(self, config, router, sources, processes):
+    def __init__(self, config, router, sources, processes, forkserver=None):
         self.config = config
         self.router = router
         self.sources = sources
         self.processes = processes
+        self.forkserver = forkserver
+        self.transfers = files.Transfers(config.get("transfer_idle", files.IDLE))
+        self.dispatcher = None
 
 
 class Call(object):
@@ -56,7 +66,10 @@ class Call(object):
         self._lock = threading.Lock()
 
     def reply(self, value):
-        self._answer(dump_json(value), 0)
+        if isinstance(value, bytes):
+            self._answer(value, FLAG_RAW)
+        else:
+            self._answer(dump_json(value), 0)
 
     def fail(self, exc, traceback_text):
         self._answer(dump_json(error_payload(exc, traceback_text)), FLAG_ERROR)
@@ -91,13 +104,14 @@ class Dispatcher(object):
 
     def __init__(self, agent):
         self.agent = agent
+        agent.dispatcher = self
         self._pool = WorkerPool()
-        self._calls = {}  # (src, reply_to) -> Call, until it finished
+        self.calls = {}  # (src, reply_to) -> Call, until it finished
 
     def on_call(self, frame):
         call = Call(self.agent, frame)
         if frame.reply_to:
-            self._calls[(frame.src, frame.reply_to)] = call
+            self.calls[(frame.src, frame.reply_to)] = call
         self._pool.submit(self._run, call)
 
     def on_cancel(self, frame):
@@ -106,7 +120,7 @@ class Dispatcher(object):
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("ignored malformed CANCEL from %d: %s", frame.src, exc)
             return
-        call = self._calls.get(key)
+        call = self.calls.get(key)
         if call is not None:
             call.cancel()
 
@@ -118,8 +132,8 @@ class Dispatcher(object):
             call.fail(exc, traceback.format_exc())
         finally:
             key = (call.frame.src, call.frame.reply_to)
-            if self._calls.get(key) is call:
-                del self._calls[key]
+            if self.calls.get(key) is call:
+                del self.calls[key]
 
     @staticmethod
     def _invoke(call):
@@ -155,6 +169,46 @@ def info(call):
     }
 
 
+def stats(call):
+    agent = call.agent
+    try:
+        with open("/proc/self/statm") as statm:
+            rss_kb = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:
+        rss_kb = None  # no /proc
+    return {
+        "pid": os.getpid(),
+        "rss_kb": rss_kb,
+        "calls_in_flight": max(0, len(agent.dispatcher.calls) - 1),  # not counting this one
+        "children": agent.router.children(),
+        "forkserver": agent.forkserver.stats() if agent.forkserver else None,
+    }
+
+
+# INTERPRETER_PYTHON_FALLBACK of ansible-core 2.14, with 3.13 and 3.12 as later releases
+PYTHONS = ["python3.%d" % minor for minor in range(13, 4, -1)] + [
+    "/usr/bin/python3", "/usr/libexec/platform-python", "python2.7", "/usr/bin/python", "python"]
+
+
+def interpreters(call, cache=[]):
+    import shutil
+    if not cache:
+        found, release = [], ""
+        for name in PYTHONS:
+            path = shutil.which(name) or shutil.which(name, path="/usr/local/bin:/usr/bin:/bin")
+            if path and os.path.isabs(path) and path not in found:
+                found.append(path)
+        for path in ("/etc/os-release", "/usr/lib/os-release"):
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    release = f.read()
+                break
+            except OSError:
+                pass
+        cache.append({"platform": os.uname().sysname, "found": found, "os_release": release})
+    return cache[0]
+
+
 def import_check(call, fullname):
     module = importlib.import_module(fullname)
     return {"file": getattr(module, "__file__", None)}
@@ -166,11 +220,15 @@ def shutdown(call):
     return {}
 
 
-FUNCTIONS = {
+FUNCTIONS = dict(files.FUNCTIONS, **{
     "ping": ping,
     "info": info,
-    "exec": run_command,
+    "stats": stats,
+    "exec": exec_command,
+    "run_command": shell_command,
+    "run_module": run_module,
+    "interpreters": interpreters,
     "spawn_child": spawn_child,
     "import_check": import_check,
     "shutdown": shutdown,
-}
+})

@@ -2,18 +2,16 @@
 
 Contract:
 - run_process(call, argv, data=None, env=None, cwd=None, timeout=None, pty=False) is the one
-  process runner: argv in a new session, `data` (bytes; None = /dev/null) on stdin, output read
-  until end of stream. pty=True gives the process a fresh pty (echo off, so input written ahead
-  of a prompt stays unseen) as stdin, stdout, stderr and controlling terminal, like ssh -tt:
-  stdout carries both streams ("\\r\\n" line ends), stderr is empty. Returns (rc, stdout,
-  stderr), rc < 0 = killed by that signal. On timeout the process group is killed and
-  spindle.Timeout raised; cancelling the call kills the process group.
+  process runner: argv in a new session, `data` on stdin (None: /dev/null), output read to
+  its end; -> (rc, stdout, stderr), rc < 0: killed by that signal. pty=True: a fresh pty,
+  echo off (input sent ahead of a prompt stays unseen), is stdin, stdout, stderr and
+  controlling tty, like ssh -tt: stdout has both streams, "\r\n" line ends. On timeout the
+  process group is killed, spindle.Timeout raised; CANCEL kills the process group.
 - exec_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=None, cwd=None,
-  timeout=None) is `exec`: argv, or /bin/sh -c shell, env merged over the agent's. A missing or
-  non-executable command gives rc 127/126 and a shell's message, not an exception.
-- shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None) is `run_command`: what
-  sshd does with an exec request, [login shell, "-c", cmd] in the agent's cwd and environment.
-- result(rc, stdout, stderr) is the reply {"rc", "stdout_b64", "stderr_b64"}.
+  timeout=None) is `exec`: argv, or /bin/sh -c shell, env merged over the agent's; a
+  missing or non-executable command gives rc 127/126 and a shell's message.
+- shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None) is `run_command`, what
+  sshd does: [login shell, "-c", cmd] in the agent's cwd and environment.
 """
 
 import base64
@@ -39,7 +37,7 @@ def run_process(call, argv, data=None, env=None, cwd=None, timeout=None, pty=Fal
     deadline = None if timeout is None else time.monotonic() + timeout
     if pty:
         ours, theirs = quiet_pty()
-        drains, feed, stdio = [ours], ours, (theirs, theirs, theirs)
+        drains, feed, stdio = [ours], os.dup(ours), (theirs, theirs, theirs)
     else:
         (out, out_w), (err, err_w) = os.pipe(), os.pipe()
         stdin, feed = (subprocess.DEVNULL, None) if data is None else os.pipe()

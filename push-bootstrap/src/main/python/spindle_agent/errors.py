@@ -7,7 +7,7 @@ name for builtins ("ValueError") and "module.QualName" for everything else.
 
 __all__ = [
     "SpindleError", "NoSuchFunction", "NoSuchHandle", "DeadContext", "Timeout", "BecomeError",
-    "wire_type", "error_payload",
+    "UnknownPayload", "TransferError", "wire_type", "error_payload",
 ]
 
 
@@ -33,6 +33,14 @@ class Timeout(SpindleError):
 
 class BecomeError(SpindleError):
     """A become child (sudo, su, doas) could not be started."""
+
+
+class UnknownPayload(SpindleError):
+    """run_module named a zip by sha1 that this agent does not hold: send it again."""
+
+
+class TransferError(SpindleError):
+    """A file transfer is unknown, or what arrived does not match what was announced."""
 
 
 def wire_type(exc):

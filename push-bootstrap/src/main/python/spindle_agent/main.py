@@ -1,10 +1,12 @@
 """The agent's entry point (docs/protocol.md section 5, steps 4 and 5).
 
 Contract: main(config) never returns; it ends the process.
+0. With a "role", config is no agent: "forkserver" serves config["fd"], "task" runs the
+   module task on stdin.
 1. It moves the channel from fds 0/1 to private non-inheritable fds, keeps a private copy of
    the original stderr for fatal messages, points fd 0 at /dev/null and fds 1/2 at pipes whose
-   lines become LOG records named "stdout"/"stderr", and writes the ready marker. From then on
-   the channel carries frames only.
+   lines become LOG records named "stdout"/"stderr", forks its fork server (unless config
+   "forkserver" is 0) and writes the ready marker. From then on the channel carries frames.
 2. It serves calls until the parent's stream ends (exit status 0) or a shutdown call.
 3. A malformed frame from the parent ends the agent with status 2 and one line on the
    original stderr. Either way, children are sent EOF, then SIGTERM, then SIGKILL.
@@ -19,6 +21,7 @@ from .calls import Agent, Dispatcher
 from .framing import FrameError
 from .importer import installed_finder
 from .logs import LineSplitter, LogForwarder, send_log
+from .modules import ForkServer
 from .processes import ProcessSet
 from .protocol import (
     CONTROLLER_ID, FLAG_ERROR, HANDLE_CALL, HANDLE_CANCEL, HANDLE_GET_SOURCE, MAX_FRAME,
@@ -35,9 +38,21 @@ IMPORT_TIMEOUT = 60.0
 
 
 def main(config):
+    if config.get("role") == "forkserver":
+        from .forkserver import serve
+        serve(config["fd"])
+    if config.get("role") == "task":
+        from .modrunner import run_stdin
+        run_stdin()
     channel_in, channel_out, fatal_fd = _take_channel()
     stdout_r, stderr_r = _pipe_onto(1), _pipe_onto(2)
     _rebind_python_stdio()
+    finder = installed_finder()
+    forkserver = None
+    if config.get("forkserver", 1):
+        forkserver = ForkServer(finder.agent_sources)
+        # before any thread exists, and before remote imports are enabled
+        forkserver.fork((channel_in, channel_out, fatal_fd, stdout_r, stderr_r))
 
     parent = Stream(channel_in, channel_out, config.get("max_frame", MAX_FRAME))
     parent.write(READY_MARKER)
@@ -46,11 +61,11 @@ def main(config):
     _forward_lines(router, stdout_r, "stdout", logging.INFO)
     _forward_lines(router, stderr_r, "stderr", logging.WARNING)
 
-    finder = installed_finder()
     finder.enable_remote(lambda fullname: _fetch_source(router, fullname),
                          config.get("source_roots", []))
     processes = ProcessSet()
-    dispatcher = Dispatcher(Agent(config, router, finder.agent_sources, processes))
+    agent = Agent(config, router, finder.agent_sources, processes, forkserver)
+    dispatcher = Dispatcher(agent)
     router.add_handler(HANDLE_CALL, dispatcher.on_call)
     router.add_handler(HANDLE_CANCEL, dispatcher.on_cancel)
 
@@ -61,6 +76,7 @@ def main(config):
         os.write(fatal_fd, ("spindle agent %d: bad frame from its parent: %s\n"
                             % (config["context_id"], exc)).encode("utf-8"))
         status = EXIT_BAD_FRAME
+    agent.transfers.close_all()
     router.close_children("the agent is exiting")
     processes.terminate_all(CHILD_GRACE)
     router.flush_parent(FLUSH_TIMEOUT)

@@ -1,0 +1,189 @@
+"""The task side of `run_module`: one AnsiballZ payload run in this fresh process.
+
+Contract: run(spec) ends the process with the module's exit status; spec is a JSON line
+{"fqn", "params", "env", "cwd"} and the zip. As AnsiballZ's invoke_module, with no temp dir:
+stdin from /dev/null, env over os.environ, chdir to cwd (else ~, else /), sys.std* for the
+task's locale, the zip served from RAM by ZipFinder (first on sys.meta_path; names
+"<modlib>/ansible/..." as zipimport's; packages need an __init__.py, as AnsiballZ writes),
+basic._ANSIBLE_ARGS = params, runpy.run_module(fqn, init_globals={_module_fqn,
+_modlib_path}, run_name="__main__", alter_sys=True). modlib: /proc/<pid>/fd/<n> of a memfd
+with the zip where possible (respawn_module imports from it), else
+"spindle:ansible_<name>_payload.zip". Then as CPython: SystemExit None is 0, an int the
+status, else printed to stderr, 1; an uncaught exception to sys.excepthook (traceback from
+runpy down), 1; threads joined, atexit run, stdio flushed. run_stdin(): spec from stdin.
+"""
+
+import atexit
+import codecs
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import io
+import json
+import locale
+import os
+import runpy
+import sys
+import threading
+import traceback
+import types
+import zipfile
+
+__all__ = ["ZipFinder", "run", "run_stdin"]
+
+NO_EXIT = '{"msg": "New-style module did not handle its own exit", "failed": true}'
+
+
+class ZipFinder(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
+    """Modules and packages from a zip in RAM; `path` stands for the zip in file names."""
+
+    def __init__(self, data, path):
+        self.path = path
+        self._zip = zipfile.ZipFile(io.BytesIO(data))
+        self._names = set(self._zip.namelist())
+
+    def _lookup(self, fullname):
+        """(member, is_package); ImportError if absent."""
+        base = fullname.replace(".", "/")
+        for member, is_pkg in ((base + "/__init__.py", True), (base + ".py", False)):
+            if member in self._names:
+                return member, is_pkg
+        raise ImportError("%s is not in the module zip" % fullname, name=fullname)
+
+    def find_spec(self, fullname, path=None, target=None):
+        try:
+            member, is_pkg = self._lookup(fullname)
+        except ImportError:
+            return None
+        spec = importlib.machinery.ModuleSpec(fullname, self, origin=self._where(member),
+                                              is_package=is_pkg)
+        spec.has_location = True
+        if is_pkg:
+            spec.submodule_search_locations = [self._where(fullname.replace(".", "/"))]
+        return spec
+
+    def get_code(self, fullname):
+        member = self._lookup(fullname)[0]
+        return compile(self._zip.read(member), self._where(member), "exec", dont_inherit=True)
+
+    def get_source(self, fullname):
+        return importlib.util.decode_source(self._zip.read(self._lookup(fullname)[0]))
+
+    def is_package(self, fullname):
+        return self._lookup(fullname)[1]
+
+    def get_data(self, path):
+        member = path[len(self.path) + 1:]
+        if path.startswith(self.path + "/") and member in self._names:
+            return self._zip.read(member)
+        raise FileNotFoundError(2, "not in the module zip", path)
+
+    def _where(self, member):
+        return self.path + "/" + member
+
+
+def run_stdin():
+    run(sys.stdin.buffer.read())
+
+
+def run(spec):
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    header, _, data = spec.partition(b"\n")
+    task = json.loads(header.decode())
+    os.environ.update(task["env"])
+    for path in (task["cwd"], os.path.expanduser("~"), "/"):
+        try:
+            os.chdir(path)
+            break
+        except (OSError, TypeError):
+            pass
+    _stdio()
+    if "random" in sys.modules:  # 3.6 does not reseed after fork
+        sys.modules["random"].seed()
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    sys.argv = [""]
+    status = _run_module(task["fqn"], task["params"], data)
+    os._exit(_finish(status) & 0xFF)
+
+
+def _run_module(fqn, params, data):
+    modlib = _modlib(data, fqn)
+    sys.meta_path.insert(0, ZipFinder(data, modlib))
+    try:
+        importlib.import_module("ansible.module_utils.basic")._ANSIBLE_ARGS = \
+            params.encode("utf-8")
+        runpy.run_module(fqn, init_globals=dict(_module_fqn=fqn, _modlib_path=modlib),
+                         run_name="__main__", alter_sys=True)
+        print(NO_EXIT)
+        return 1
+    except SystemExit as exc:
+        return _exit_status(exc)
+    except BaseException as exc:
+        return _uncaught(type(exc), exc, exc.__traceback__.tb_next)
+
+
+def _modlib(data, fqn):
+    name = "ansible_%s_payload.zip" % fqn.rpartition(".")[2]
+    try:
+        fd = os.memfd_create(name)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        return "/proc/%d/fd/%d" % (os.getpid(), fd)
+    except (AttributeError, OSError):
+        return "spindle:" + name
+
+
+def _stdio():  # what the interpreter would have made of the task's locale
+    try:
+        locale.setlocale(locale.LC_CTYPE, "")
+    except locale.Error:
+        pass
+    encoding, errors = codecs.lookup(locale.getpreferredencoding(False)).name, "strict"
+    ctype = os.environ.get("LC_ALL") or os.environ.get("LC_CTYPE") or os.environ.get("LANG")
+    if ctype in (None, "", "C", "POSIX"):  # PEP 538 coercion
+        encoding, errors = "utf-8", "surrogateescape"
+    for fd, mode, err in ((0, "r", errors), (1, "w", errors), (2, "w", "backslashreplace")):
+        stream = open(fd, mode, 1 if fd == 2 else -1, encoding, err, closefd=False)
+        name = ("stdin", "stdout", "stderr")[fd]
+        setattr(sys, name, stream)
+        setattr(sys, "__%s__" % name, stream)
+
+
+def _exit_status(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write("%s\n" % (code,))
+    return 1
+
+
+def _uncaught(kind, value, tb):
+    try:
+        sys.excepthook(kind, value.with_traceback(tb), tb)
+    except SystemExit as exc:  # as CPython: a hook may exit (ansible's file module does)
+        return _exit_status(exc)
+    except BaseException:
+        traceback.print_exc()  # CPython says "Error in sys.excepthook" and shows both
+        traceback.print_exception(kind, value, tb)
+    return 1
+
+
+def _finish(status):
+    try:
+        threading._shutdown()  # joins non-daemon threads, as interpreter exit does
+    except Exception:
+        pass
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            if stream is sys.stdout:
+                status = 120
+    return status

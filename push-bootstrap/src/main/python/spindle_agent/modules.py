@@ -1,0 +1,244 @@
+"""The `run_module` call: AnsiballZ payloads run in fresh processes from a fork server.
+
+Contract:
+- run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None) -> {"rc",
+  "stdout_b64", "stderr_b64"} as /bin/sh -c 'ENV... python3 && sleep 0' gives them for the
+  pipelined payload (killed by signal N: rc 128+N, dash's line on stderr). zip_b64 must
+  hash to zip_sha1; ZIPS keeps zips (LRU, ZIP_CACHE bytes); a zip neither sent nor held is
+  spindle.UnknownPayload. Timeout (spindle.Timeout) or CANCEL kill the task's group.
+- ForkServer.fork(close) forks forkserver.serve from the still single-threaded agent
+  (`close`: the agent's fds). run() forks one task -> (rc, stdout, stderr), or None: then
+  it runs as [sys.executable, "-c", stage 1], stage 2 and spec on stdin. A dead server is
+  replaced by a fresh interpreter booted from the agent's sources unless that replacement
+  died before forking a task.
+"""
+
+import array
+import base64
+import collections
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from .commands import result, run_process
+from .errors import SpindleError, Timeout, UnknownPayload
+from .pump import pump
+from .router import dump_json
+from .stage import build_stage1, build_stage2
+
+__all__ = ["run_module", "ForkServer", "ZipCache", "ZIPS"]
+
+log = logging.getLogger(__name__)
+
+ZIP_CACHE = 64 << 20
+GRACE = 2.0  # seconds to collect the last output of a killed task
+
+
+class ZipCache(object):
+
+    def __init__(self, limit=ZIP_CACHE):
+        self.limit = limit
+        self.size = 0
+        self._zips = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sha1, zip_b64=None):
+        with self._lock:
+            if sha1 in self._zips:
+                self._zips.move_to_end(sha1)
+                return self._zips[sha1]
+        if zip_b64 is None:
+            raise UnknownPayload("this agent does not hold module zip %s" % sha1)
+        import hashlib  # here: 2 ms less to boot
+        data = base64.b64decode(zip_b64)
+        actual = hashlib.sha1(data).hexdigest()
+        if actual != sha1.lower():
+            raise ValueError("the module zip's sha1 is %s, not %s" % (actual, sha1))
+        with self._lock:
+            if sha1 not in self._zips and len(data) <= self.limit:
+                self._zips[sha1] = data
+                self.size += len(data)
+                while self.size > self.limit:
+                    self.size -= len(self._zips.popitem(last=False)[1])
+        return data
+
+
+ZIPS = ZipCache()
+
+
+def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None):
+    data = ZIPS.get(zip_sha1, zip_b64)
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    env = dict((str(k), str(v)) for k, v in (env or {}).items())
+    spec = dump_json({"fqn": fqn, "params": params, "env": env, "cwd": cwd}) + b"\n" + data
+    deadline = None if timeout is None else time.monotonic() + timeout
+    server = call.agent.forkserver
+    try:
+        outcome = server.run(call, spec, deadline) if server else None
+        if outcome is None:
+            stage2 = _stage2(call.agent.sources, "task")
+            outcome = run_process(call, build_stage1(len(stage2), sys.executable), stage2 + spec,
+                                  timeout=deadline and max(0, deadline - time.monotonic()))
+    except Timeout:
+        raise Timeout("module %s timed out after %s s" % (fqn, timeout))
+    rc, stdout, stderr = outcome
+    if rc < 0:
+        if -rc not in (signal.SIGINT, signal.SIGPIPE) and hasattr(signal, "strsignal"):
+            stderr += (signal.strsignal(-rc) + "\n").encode()
+        rc = 128 - rc
+    return result(rc, stdout, stderr)
+
+
+def _stage2(sources, role, fd=-1, cache={}):
+    if (role, fd) not in cache:  # CONFIG may hold no null
+        cache[role, fd] = build_stage2(sources, {"role": role, "fd": fd})
+    return cache[role, fd]
+
+
+class ForkServer(object):
+
+    def __init__(self, sources):
+        self.sources = sources
+        self.pid = self._sock = self._process = None  # a Popen once restarted
+        self.restarts = self.tasks = 0
+        self.fork_times = collections.deque(maxlen=200)  # request to "forked", in seconds
+        self._proven = True  # False from a restart until the new server forked a task
+        self._lock = threading.Lock()
+
+    def fork(self, close):
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                from .forkserver import serve
+                serve(theirs.detach(), close)
+            finally:
+                os._exit(70)
+        theirs.close()
+        self._sock, self.pid = ours, pid
+
+    def stats(self):
+        times = sorted(self.fork_times)
+        return {"pid": self.pid, "restarts": self.restarts, "tasks": self.tasks,
+                "fork_ms": times and round(times[len(times) // 2] * 1000, 3) or None}
+
+    def run(self, call, spec, deadline):
+        for _ in range(2):
+            sock = self._sock
+            if sock is None:
+                return None
+            started = self._submit(sock)
+            if started == "refused":
+                return None
+            if started:
+                return self._collect(call, started, spec, deadline)
+            self._restart(sock)
+        return None
+
+    def _submit(self, sock):
+        """(task socket, stdout, stderr, spec fd, bytes after the pid line), "refused" if
+        the server cannot fork, None if it is dead."""
+        task, theirs = socket.socketpair()
+        (out, out_w), (err, err_w), (spec_r, spec_w) = os.pipe(), os.pipe(), os.pipe()
+        started, reply = time.monotonic(), b""
+        try:
+            sock.sendmsg([b"R"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                   array.array("i", [theirs.fileno(), out_w, err_w, spec_r]))])
+            task.settimeout(30)
+            while b"\n" not in reply:
+                block = task.recv(256)
+                reply += block
+                if not block:
+                    break
+        except OSError:
+            pass
+        finally:
+            theirs.close()
+            for fd in (out_w, err_w, spec_r):
+                os.close(fd)
+        line, newline, rest = reply.partition(b"\n")
+        if line.startswith(b"P") and newline:
+            self.fork_times.append(time.monotonic() - started)
+            self.tasks += 1
+            self._proven = True
+            return task, out, err, spec_w, rest
+        task.close()
+        for fd in (out, err, spec_w):
+            os.close(fd)
+        if line.startswith(b"E"):
+            log.warning("the fork server cannot fork: %s", line[1:].decode("utf-8", "replace"))
+            return "refused"
+        return None
+
+    def _collect(self, call, started, spec, deadline):
+        task, out, err, spec_w, status = started
+        drains = [out, err, task.fileno()]
+        call.on_cancel(lambda: _poke(task))
+        try:
+            outputs, finished = pump(drains, spec_w, spec, deadline)
+            if not finished:
+                _poke(task)
+                late = pump(drains, None, b"", time.monotonic() + GRACE)[0]
+                outputs = dict((fd, outputs[fd] + late[fd]) for fd in drains)
+        finally:
+            os.close(out)
+            os.close(err)
+            task.close()
+        status += outputs[drains[2]]
+        if not finished:
+            raise Timeout("timed out")
+        if not status.startswith(b"S"):
+            raise SpindleError("the fork server died while the module ran")
+        return int(status[1:].split(b"\n")[0]), outputs[out], outputs[err]
+
+    def _restart(self, dead):
+        with self._lock:
+            if self._sock is not dead:
+                return  # another worker did it
+            self._sock = None
+            dead.close()
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                if self._process:
+                    self._process.wait()
+                else:
+                    os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            if not self._proven:
+                log.error("the restarted fork server died too: modules run without it now")
+                return
+            ours, theirs = socket.socketpair()
+            stage2 = _stage2(self.sources, "forkserver", theirs.fileno())
+            try:
+                process = subprocess.Popen(build_stage1(len(stage2), sys.executable),
+                                           stdin=subprocess.PIPE, pass_fds=[theirs.fileno()],
+                                           start_new_session=True)
+                process.stdin.write(stage2)
+                process.stdin.close()
+            except OSError as exc:
+                log.error("cannot restart the fork server: %s", exc)
+                ours.close()
+                return
+            finally:
+                theirs.close()
+            log.warning("the fork server %s died; started %d", self.pid, process.pid)
+            self._sock, self.pid, self._process = ours, process.pid, process
+            self.restarts += 1
+            self._proven = False
+
+
+def _poke(task):
+    try:
+        task.send(b"k")
+    except OSError:
+        pass

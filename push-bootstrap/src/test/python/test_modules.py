@@ -1,0 +1,363 @@
+"""run_module: real AnsiballZ payloads through the agent's fork server, compared with the same
+payload run the vanilla pipelined way; isolation, caching, timeouts, restarts, fallback."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import unittest
+
+from agent_harness import (
+    AgentProcess, RemoteError, children_of, decoded, forkserver_pid, pid_alive, wait_until,
+)
+from ansiballz import SYSTEM_PYTHON, TinyPayload, ansible_available, build_payloads
+from spindle_agent.errors import UnknownPayload
+from spindle_agent.modules import ZipCache
+
+# Keys whose values differ from run to run (command's timing) or from process to process.
+VOLATILE = {"start", "end", "delta", "pid", "ppid"}
+TRACEBACK_PATH = re.compile(r'File "(?:[^"]*/ansible_\w+_payload\.zip|/proc/\d+/fd/\d+)/')
+
+
+def module_json(stdout):
+    """The module's JSON result with the volatile keys dropped, and the junk before it."""
+    text = stdout.decode("utf-8")
+    start = text.index("{")
+    result = json.loads(text[start:])
+    return text[:start], dict((k, v) for k, v in result.items() if k not in VOLATILE)
+
+
+def normalized_stderr(stderr):
+    """AnsiballZ's own frames (<stdin>) dropped, the zip's location replaced."""
+    lines = [line for line in stderr.decode("utf-8").splitlines(True)
+             if not line.startswith('  File "<stdin>"')]
+    return TRACEBACK_PATH.sub('File "<zip>/', "".join(lines))
+
+
+def processes_running(cmdline):
+    """Pids whose /proc/<pid>/cmdline starts with cmdline (NUL-separated arguments)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid) as f:
+                if f.read().startswith(cmdline) and pid_alive(int(pid)):
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+class Sandbox(object):
+    """A private HOME (the agent's cwd) and TMPDIR, to prove nothing is written there: no
+    entry appears and no directory's mtime moves (an entry made and removed would move it)."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="spindle-modules-")
+        self.home = os.path.join(self.root, "home")
+        self.tmp = os.path.join(self.root, "tmp")
+        os.mkdir(self.home)
+        os.mkdir(self.tmp)
+        self.env = dict(os.environ, HOME=self.home, TMPDIR=self.tmp)
+
+    def snapshot(self):
+        state = {}
+        for top in (self.home, self.tmp):
+            for directory, dirs, files in os.walk(top):
+                state[directory] = (os.stat(directory).st_mtime_ns, sorted(dirs + files))
+        # Other users of this machine run Ansible too: only names of our own module count.
+        state["/tmp"] = sorted(n for n in os.listdir("/tmp") if "spindle_custom" in n)
+        return state
+
+    def remove(self):
+        shutil.rmtree(self.root)
+
+
+@unittest.skipUnless(ansible_available(), "%s cannot import ansible" % SYSTEM_PYTHON)
+class AnsiballZTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.payloads = build_payloads()
+        cls.sandbox = Sandbox()
+        cls.agent = AgentProcess(python=SYSTEM_PYTHON, env=cls.sandbox.env, cwd=cls.sandbox.home)
+        cls.controller = cls.agent.controller
+
+    @classmethod
+    def tearDownClass(cls):
+        status, stderr = cls.agent.close()
+        cls.sandbox.remove()
+        assert status == 0, (status, stderr)
+
+    def run_module(self, name, args, env=None, send_zip=True, timeout=None, reply_timeout=30):
+        payload = self.payloads[name]
+        params, _ = payload.with_args(args)
+        return decoded(self.controller.call(
+            "run_module", reply_timeout=reply_timeout, zip_sha1=payload.sha1,
+            zip_b64=payload.zip_b64 if send_zip else None, fqn=payload.fqn, params=params,
+            env=env or {}, timeout=timeout))
+
+    def assertLikeVanilla(self, name, args, env=None):
+        ours = self.run_module(name, args, env)
+        vanilla = self.payloads[name].run_vanilla(args, env, cwd=self.sandbox.home,
+                                                  extra_env=self.sandbox.env)
+        self.assertEqual(ours[0], vanilla[0], (ours, vanilla))
+        if vanilla[1].strip():
+            self.assertEqual(module_json(ours[1]), module_json(vanilla[1]))
+        else:
+            self.assertEqual(ours[1], vanilla[1])
+        self.assertEqual(normalized_stderr(ours[2]), normalized_stderr(vanilla[2]))
+        return ours
+
+    def custom(self, how, **args):
+        rc, stdout, stderr = self.run_module("spindle_custom", dict(args, how=how))
+        self.assertEqual((rc, stderr), (0, b""), stdout)
+        return json.loads(stdout.decode("utf-8"))
+
+    def test_ping(self):
+        rc, stdout, _ = self.assertLikeVanilla("ping", {"data": "pong \u00e9"})
+        self.assertEqual(module_json(stdout)[1]["ping"], "pong \u00e9")
+
+    def test_command(self):
+        rc, stdout, _ = self.assertLikeVanilla(
+            "command", {"_raw_params": "echo hello; echo $SPINDLE_TASK", "_uses_shell": True},
+            env={"SPINDLE_TASK": "from the task env"})
+        self.assertEqual(module_json(stdout)[1]["stdout"], "hello\nfrom the task env")
+
+    def test_command_failing(self):
+        rc, stdout, _ = self.assertLikeVanilla(
+            "command", {"argv": ["sh", "-c", "echo out; echo err >&2; exit 3"]})
+        self.assertEqual(rc, 1)
+        self.assertEqual(module_json(stdout)[1]["rc"], 3)
+
+    def test_custom_behaviours_match_vanilla(self):
+        behaviours = ["ok", "raise", "exit", "exit_msg", "exit_7", "junk", "no_exit", "thread",
+                      "atexit"]
+        if os.path.realpath("/bin/sh").endswith("dash"):  # the agent says what dash says
+            behaviours.append("killed")
+        for how in behaviours:
+            with self.subTest(how):
+                self.assertLikeVanilla("spindle_custom", {"how": how}, {"SPINDLE_TASK": "t"})
+
+    def test_uncaught_exception_and_exits(self):
+        rc, stdout, stderr = self.run_module("spindle_custom", {"how": "raise"})
+        self.assertEqual((rc, stdout), (1, b""))
+        self.assertTrue(stderr.startswith(b"Traceback (most recent call last):\n"), stderr)
+        self.assertIn(b"/ansible/modules/spindle_custom.py\", line", stderr)
+        self.assertTrue(stderr.endswith(b"ValueError: boom from a module\n"), stderr)
+        self.assertNotIn(b"spindle_agent", stderr)
+        self.assertEqual(self.run_module("spindle_custom", {"how": "exit"}), (0, b"", b""))
+        self.assertEqual(self.run_module("spindle_custom", {"how": "exit_msg"}),
+                         (1, b"", b"a message for stderr\n"))
+        self.assertEqual(self.run_module("spindle_custom", {"how": "killed"}),
+                         (137, b"", b"Killed\n"))
+
+    def test_what_the_module_sees(self):
+        result = self.custom("ok")
+        self.assertEqual(result["fqn"], "ansible.modules.spindle_custom")
+        self.assertTrue(result["argv0_is_file"])
+        self.assertEqual(result["cwd"], self.sandbox.home)
+        self.assertEqual(result["stdin"], "")
+        self.assertEqual(result["file_suffix"], "le/modules/spindle_custom.py")
+
+    def test_respawn_module_imports_from_the_memfd(self):
+        if not hasattr(os, "memfd_create"):
+            self.skipTest("no memfd_create on this Python")
+        result = self.custom("respawn")
+        self.assertTrue(result["respawned"])
+
+    def test_zip_sent_once_then_reused_by_hash(self):
+        self.run_module("ping", {"data": "first"})
+        rc, stdout, _ = self.run_module("ping", {"data": "again"}, send_zip=False)
+        self.assertEqual(module_json(stdout)[1]["ping"], "again")
+
+    def test_unknown_payload(self):
+        with self.assertRaises(RemoteError) as caught:
+            self.controller.call("run_module", zip_sha1="0" * 40, zip_b64=None,
+                                 fqn="ansible.modules.ping", params="{}", env={}, timeout=None)
+        self.assertEqual(caught.exception.type, "spindle.UnknownPayload")
+        payload = self.payloads["ping"]
+        with self.assertRaises(RemoteError) as caught:
+            self.controller.call("run_module", zip_sha1="1" * 40, zip_b64=payload.zip_b64,
+                                 fqn=payload.fqn, params="{}", env={}, timeout=None)
+        self.assertEqual(caught.exception.type, "ValueError")
+        self.assertIn("sha1", caught.exception.message)
+
+    def test_isolation(self):
+        polluted = self.custom("pollute")
+        self.assertEqual((polluted["env"], polluted["cwd"], polluted["json_polluted"]),
+                         ("yes", "/", True))
+        clean = self.custom("ok")
+        self.assertEqual(clean["env"], None)
+        self.assertEqual(clean["cwd"], self.sandbox.home)
+        self.assertFalse(clean["json_polluted"])
+        self.assertFalse(clean["usr1"])
+        self.assertEqual(clean["extra_devnull"], [])
+        self.assertEqual(clean["spindle_modules"], [])
+        self.assertEqual(clean["ppid"], forkserver_pid(self.controller))
+
+    def test_no_file_written(self):
+        self.run_module("ping", {})  # the zip is in the cache from here on
+        before = self.sandbox.snapshot()
+        for name, args in (("ping", {}), ("command", {"_raw_params": "true"}),
+                           ("spindle_custom", {"how": "ok"}), ("spindle_custom", {"how": "raise"})):
+            self.run_module(name, args)
+        self.assertEqual(self.sandbox.snapshot(), before)
+
+    def test_concurrent_modules(self):
+        started = time.monotonic()
+        calls = [self.controller.call_async(
+            "run_module", zip_sha1=self.payloads["spindle_custom"].sha1,
+            zip_b64=self.payloads["spindle_custom"].zip_b64, fqn="ansible.modules.spindle_custom",
+            params=json.dumps({"ANSIBLE_MODULE_ARGS": {"how": "sleep", "seconds": 1}}),
+            env={}, timeout=None) for _ in range(4)]
+        results = [decoded(self.controller.wait(call, 20)) for call in calls]
+        self.assertEqual([rc for rc, _, _ in results], [0] * 4)
+        self.assertEqual(len(set(module_json(out)[1]["how"] for _, out, _ in results)), 1)
+        self.assertLess(time.monotonic() - started, 3.0)
+
+    def test_timeout_kills_the_task(self):
+        started = time.monotonic()
+        with self.assertRaises(RemoteError) as caught:
+            self.run_module("spindle_custom", {"how": "sleep", "seconds": 30}, timeout=1)
+        self.assertEqual(caught.exception.type, "spindle.Timeout")
+        self.assertIn("ansible.modules.spindle_custom timed out after 1 s",
+                      caught.exception.message)
+        self.assertLess(time.monotonic() - started, 5)
+        server = forkserver_pid(self.controller)
+        self.assertTrue(wait_until(lambda: not children_of(server)))
+
+    def test_timeout_kills_the_tasks_process_group(self):
+        with self.assertRaises(RemoteError) as caught:
+            self.run_module("command", {"_raw_params": "sleep 31.5"}, timeout=1)
+        self.assertEqual(caught.exception.type, "spindle.Timeout")
+        self.assertTrue(wait_until(lambda: not processes_running("sleep\x0031.5")))
+
+    def test_cancel_kills_the_task(self):
+        payload = self.payloads["spindle_custom"]
+        server = forkserver_pid(self.controller)
+        reply_to = self.controller.call_async(
+            "run_module", zip_sha1=payload.sha1, zip_b64=payload.zip_b64, fqn=payload.fqn,
+            params=json.dumps({"ANSIBLE_MODULE_ARGS": {"how": "sleep", "seconds": 30}}), env={},
+            timeout=None)
+        self.assertTrue(wait_until(lambda: children_of(server)))
+        task = children_of(server)[0]
+        self.controller.cancel(reply_to)
+        self.assertTrue(wait_until(lambda: not pid_alive(task)))
+        self.controller.call("ping")
+        self.assertEqual(self.controller.unexpected, [])
+
+    def test_round_trip(self):
+        for _ in range(3):
+            self.run_module("ping", {})
+        samples = []
+        for _ in range(30):
+            started = time.perf_counter()
+            self.run_module("ping", {}, send_zip=False)
+            samples.append(time.perf_counter() - started)
+        sys.stderr.write("\nrun_module(ping) round trip through the fake controller: median "
+                         "%.1f ms over %d calls\n"
+                         % (statistics.median(samples) * 1e3, len(samples)))
+
+
+class TinyModuleTest(unittest.TestCase):
+    """The fork server with hand-made zips: no Ansible needed, so any Python."""
+
+    python = sys.executable
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = AgentProcess(python=cls.python)
+        cls.controller = cls.agent.controller
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.agent.close() == (0, "")
+
+    def run_tiny(self, payload, **kw):
+        return decoded(self.controller.call("run_module", **payload.kw(**kw)))
+
+    def test_fork_time(self):
+        payload = TinyPayload('print("{}")\n')
+        self.run_tiny(payload)
+        samples = []
+        for _ in range(200):
+            started = time.perf_counter()
+            self.assertEqual(self.run_tiny(payload, send_zip=False), (0, b"{}\n", b""))
+            samples.append(time.perf_counter() - started)
+        stats = self.controller.call("stats")["forkserver"]
+        sys.stderr.write("\nfork server: fork (request to forked) median %.3f ms; tiny module "
+                         "round trip median %.2f ms, over 200 tasks\n"
+                         % (stats["fork_ms"], statistics.median(samples) * 1e3))
+        self.assertLess(stats["fork_ms"], 5.0)
+
+    def test_packages_data_and_params(self):
+        payload = TinyPayload(
+            "import json, pkgutil, sys\n"
+            "from ansible.module_utils import basic\n"
+            "import ansible.module_utils.nsdir.leaf as leaf\n"
+            "print(json.dumps([json.loads(basic._ANSIBLE_ARGS.decode())['ANSIBLE_MODULE_ARGS'],\n"
+            "                  leaf.VALUE, pkgutil.get_data('ansible.module_utils', 'data.txt')"
+            ".decode(), __name__, sys.argv[0] == __file__, _module_fqn]))\n",
+            extra={"ansible/module_utils/nsdir/__init__.py": "",
+                   "ansible/module_utils/nsdir/leaf.py": "VALUE = 'leaf'\n",
+                   "ansible/module_utils/data.txt": "some data"})
+        rc, stdout, stderr = self.run_tiny(payload, params='{"ANSIBLE_MODULE_ARGS": {"x": 1}}')
+        self.assertEqual((rc, stderr), (0, b""))
+        self.assertEqual(json.loads(stdout.decode()),
+                         [{"x": 1}, "leaf", "some data", "__main__", True, "ansible.modules.tiny"])
+
+    def test_forkserver_restarts_after_being_killed(self):
+        payload = TinyPayload("import os\nprint(os.getppid())\n")
+        first = forkserver_pid(self.controller)
+        self.assertEqual(self.run_tiny(payload)[1], b"%d\n" % first)
+        os.kill(first, signal.SIGKILL)
+        self.assertTrue(wait_until(lambda: not pid_alive(first)))
+        rc, stdout, stderr = self.run_tiny(payload, send_zip=False)
+        self.assertEqual((rc, stderr), (0, b""))
+        stats = self.controller.call("stats")["forkserver"]
+        self.assertNotEqual(stats["pid"], first)
+        self.assertEqual(stdout, b"%d\n" % stats["pid"])
+        self.assertGreaterEqual(stats["restarts"], 1)
+        self.assertIn(stats["pid"], children_of(self.agent.pid))
+        self.assertEqual(self.run_tiny(payload, send_zip=False)[1], stdout)
+
+
+class ZipCacheTest(unittest.TestCase):
+
+    def test_least_recently_used_zips_go_first(self):
+        payloads = [TinyPayload("x = %d\n" % i) for i in range(4)]
+        cache = ZipCache(limit=len(payloads[0].zip) * 3 + 10)
+        for payload in payloads[:3]:
+            self.assertEqual(cache.get(payload.sha1, payload.zip_b64), payload.zip)
+        cache.get(payloads[0].sha1)  # used: now the most recent
+        cache.get(payloads[3].sha1, payloads[3].zip_b64)  # pushes payloads[1] out
+        for payload in (payloads[0], payloads[2], payloads[3]):
+            self.assertEqual(cache.get(payload.sha1), payload.zip)
+        self.assertRaises(UnknownPayload, cache.get, payloads[1].sha1)
+        self.assertLessEqual(cache.size, cache.limit)
+        self.assertRaises(ValueError, cache.get, "0" * 40, payloads[1].zip_b64)
+
+
+class FallbackTest(unittest.TestCase):
+    """Without a fork server, a task runs as [sys.executable, "-c", stage 1]."""
+
+    def test_runs_without_a_forkserver(self):
+        agent = AgentProcess(forkserver=0)
+        try:
+            self.assertIsNone(agent.controller.call("stats")["forkserver"])
+            payload = TinyPayload("import os, sys\nprint(os.environ['SPINDLE_TASK'])\n"
+                                  "sys.exit('bye')\n")
+            result = agent.controller.call("run_module", **payload.kw(env={"SPINDLE_TASK": "x"}))
+            self.assertEqual(decoded(result), (1, b"x\n", b"bye\n"))
+            self.assertEqual(children_of(agent.pid), [])
+        finally:
+            self.assertEqual(agent.close(), (0, ""))
+
+
+if __name__ == "__main__":
+    unittest.main()
