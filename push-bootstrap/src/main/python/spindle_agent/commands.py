@@ -10,7 +10,7 @@ Contract:
 - exec_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=None, cwd=None,
   timeout=None) is `exec`: argv, or /bin/sh -c shell, env merged over the agent's; a
   missing or non-executable command gives rc 127/126 and a shell's message.
-- shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None) is `run_command`, what
+- shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None, cwd=None) is `run_command`, what
   sshd does: [login shell, "-c", cmd] in the agent's cwd and environment.
 """
 
@@ -85,9 +85,9 @@ def exec_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=No
     return result(*run_process(call, argv, data, environ, cwd, timeout))
 
 
-def shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None):
+def shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None, cwd=None):
     data = None if stdin_b64 is None else base64.b64decode(stdin_b64)
-    return result(*run_process(call, [login_shell(), "-c", cmd], data, timeout=timeout, pty=pty))
+    return result(*run_process(call, [login_shell(), "-c", cmd], data, cwd=cwd, timeout=timeout, pty=pty))
 
 
 def login_shell():

@@ -1,7 +1,7 @@
 """The `run_module` call: AnsiballZ payloads run in fresh processes from a fork server.
 
 Contract:
-- run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None) -> {"rc",
+- run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None) -> {"rc",
   "stdout_b64", "stderr_b64"} as /bin/sh -c 'ENV... python3 && sleep 0' gives them for the
   pipelined payload (killed by signal N: rc 128+N, dash's line on stderr). zip_b64 must
   hash to zip_sha1; ZIPS keeps zips (LRU, ZIP_CACHE bytes); a zip neither sent nor held is
@@ -71,12 +71,13 @@ class ZipCache(object):
 ZIPS = ZipCache()
 
 
-def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None):
+def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None):
     data = ZIPS.get(zip_sha1, zip_b64)
-    try:
-        cwd = os.getcwd()
-    except OSError:
-        cwd = None
+    if cwd is None:
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            cwd = None
     env = dict((str(k), str(v)) for k, v in (env or {}).items())
     spec = dump_json({"fqn": fqn, "params": params, "env": env, "cwd": cwd}) + b"\n" + data
     deadline = None if timeout is None else time.monotonic() + timeout

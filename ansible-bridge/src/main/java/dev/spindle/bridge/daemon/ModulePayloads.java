@@ -46,6 +46,7 @@ final class ModulePayloads {
                 .put("fqn", request.getString("fqn"))
                 .put("params", request.getString("params", "{}"))
                 .put("env", request.getJsonObject("env", new JsonObject()))
+                .put("cwd", request.getString("cwd"))
                 .put("timeout", request.getInteger("timeout"));
         return agent.callForObject("run_module", kw, deadline).onSuccess(result -> {
             if (withZip) {

@@ -36,6 +36,7 @@ final class TaskApi {
     private static final Duration DEFAULT_DEADLINE = Duration.ofHours(12);
     private static final Duration STATUS_DEADLINE = Duration.ofSeconds(5);
     private static final int VERBOSE = 3;
+    private static final int SSH_SIGNAL_STATUS = 255;
 
     private final Controller controller;
     private final RunLeases leases;
@@ -58,7 +59,8 @@ final class TaskApi {
                         .put("cmd", body.getString("cmd"))
                         .put("stdin_b64", body.getString("stdin_b64"))
                         .put("pty", body.getBoolean("pty", false))
-                        .put("timeout", body.getInteger("timeout")), deadline(body))),
+                        .put("cwd", body.getString("cwd"))
+                        .put("timeout", body.getInteger("timeout")), deadline(body)).map(TaskApi::likeSsh)),
                 "spindle.module", withAgent((agent, body) -> modules.run(agent, body, deadline(body))),
                 "spindle.put", withLoginAgent((agent, body) -> files.put(agent, Path.of(required(body, "src_path")), required(body, "dest"))),
                 "spindle.fetch", withLoginAgent((agent, body) -> files.fetch(agent, required(body, "src"), Path.of(required(body, "dest_path")))),
@@ -134,6 +136,11 @@ final class TaskApi {
         return ctx.callForObject("stats", new JsonObject(), STATUS_DEADLINE)
                 .map(agent -> line.put("pid", agent.getValue("pid")).put("rss_kb", agent.getValue("rss_kb")))
                 .otherwise(line);
+    }
+
+    /** ssh exits 255 when the remote command dies of a signal; Ansible expects that status. */
+    private static JsonObject likeSsh(JsonObject result) {
+        return result.getInteger("rc", 0) < 0 ? result.put("rc", SSH_SIGNAL_STATUS) : result;
     }
 
     private static Duration deadline(JsonObject body) {

@@ -46,6 +46,21 @@ class AgentStagesTest {
     }
 
     @Test
+    void shippedSourcesStillCompileAndFitTheBudget() throws Exception {
+        AgentSources sources = AgentSources.bundled();
+        for (var module : sources.modules().entrySet()) {
+            Process p = new ProcessBuilder("python3", "-c", "import sys; compile(sys.stdin.read(), sys.argv[1], 'exec')", module.getKey())
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().write(module.getValue().getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), module.getKey() + ": " + out);
+        }
+        int size = new AgentStages(sources).stage2(new AgentConfig(1000, 0, "x@y", AgentConfig.INFO, List.of())).length;
+        assertTrue(size < 30 * 1024, "stage 2 is " + size + " bytes");
+    }
+
+    @Test
     void discoveryWithoutPythonSaysSoAndExits127() throws Exception {
         String result = run(Map.of("PATH", "/nonexistent"), "/bin/sh", "-c", AgentStages.command(null, 10));
         assertTrue(result.startsWith(AgentStages.NO_PYTHON_STATUS + ":"), result);
