@@ -11,7 +11,9 @@ from agent_harness import agent_config, agent_sources
 from spindle_agent.stage import build_stage1, build_stage2, stage1_script
 
 STAGE1_LIMIT = 300
-STAGE2_GOAL = 30 * 1024
+# The first hop ships the sources with comment lines blanked (AgentSources.java, checked against
+# the 30 KiB goal by AgentStagesTest); these are the raw files, so the bound here is looser.
+STAGE2_RAW_LIMIT = 36 * 1024
 
 
 class StageTest(unittest.TestCase):
@@ -37,7 +39,7 @@ class StageTest(unittest.TestCase):
         raw = zlib.decompress(self.stage2)
         sys.stderr.write("\nstage 2: %d bytes compressed (%d raw, %d modules)\n"
                          % (len(self.stage2), len(raw), len(self.sources)))
-        self.assertLess(len(self.stage2), STAGE2_GOAL)
+        self.assertLess(len(self.stage2), STAGE2_RAW_LIMIT)
 
     def test_stage2_head_is_json_and_python(self):
         lines = zlib.decompress(self.stage2).decode("utf-8").split("\n", 2)

@@ -200,11 +200,15 @@ class SpindleConnectionBase(ConnectionBase):
             reply = self._bridge().request(address, body)
         except bridge_client.DaemonError as e:
             if e.code in _UNREACHABLE_CODES:
-                raise AnsibleConnectionFailure(e.message)
+                raise self._unreachable(e.message, sent_data=bool(body.get("stdin_b64") or body.get("zip_b64")))
             raise AnsibleError(e.message)
         display.vvv("SPINDLE: %s replied %s" % (address, describe_reply(reply)),
                     host=self._host_for_log())
         return reply
+
+    def _unreachable(self, message, sent_data):
+        """The failure as Ansible words it; spindle_ssh overrides this with ssh.py's wording."""
+        return AnsibleConnectionFailure(message)
 
     def _bridge(self):
         return bridge_client.process_client(self.get_option("spindle_command"))

@@ -1,10 +1,12 @@
 """The task side of `run_module`: one AnsiballZ payload run in this fresh process.
 
 Contract: run(spec) ends the process with the module's exit status; spec is a JSON line
-{"fqn", "params", "env", "cwd"} and the zip. As AnsiballZ's invoke_module, with no temp dir:
+{"fqn", "params", "env", "cwd", "zip_len", "shown"}, the zip, then compile_zip's marshalled
+code for it (loaded instead of compiling; the same interpreter made it). As AnsiballZ's invoke_module, with no temp dir:
 stdin from /dev/null, env over os.environ, chdir to cwd (else ~, else /), sys.std* for the
-task's locale, the zip served from RAM by ZipFinder (first on sys.meta_path; names
-"<modlib>/ansible/..." as zipimport's; packages need an __init__.py, as AnsiballZ writes),
+task's locale, the zip served from RAM by ZipFinder (first on sys.meta_path; file names
+"$TMPDIR/ansible_<name>_payload_<random>/ansible_<name>_payload.zip/ansible/..." as
+AnsiballZ's unpacked zip would give; packages need an __init__.py, as AnsiballZ writes),
 basic._ANSIBLE_ARGS = params, runpy.run_module(fqn, init_globals={_module_fqn,
 _modlib_path}, run_name="__main__", alter_sys=True). modlib: /proc/<pid>/fd/<n> of a memfd
 with the zip where possible (respawn_module imports from it), else
@@ -22,7 +24,9 @@ import importlib.util
 import io
 import json
 import locale
+import marshal
 import os
+import random
 import runpy
 import sys
 import threading
@@ -30,7 +34,7 @@ import traceback
 import types
 import zipfile
 
-__all__ = ["ZipFinder", "run", "run_stdin"]
+__all__ = ["compile_zip", "shown_path", "ZipFinder", "run", "run_stdin"]
 
 NO_EXIT = '{"msg": "New-style module did not handle its own exit", "failed": true}'
 
@@ -38,10 +42,11 @@ NO_EXIT = '{"msg": "New-style module did not handle its own exit", "failed": tru
 class ZipFinder(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
     """Modules and packages from a zip in RAM; `path` stands for the zip in file names."""
 
-    def __init__(self, data, path):
+    def __init__(self, data, path, codes=None):
         self.path = path
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         self._names = set(self._zip.namelist())
+        self._codes = codes or {}
 
     def _lookup(self, fullname):
         """(member, is_package); ImportError if absent."""
@@ -65,7 +70,8 @@ class ZipFinder(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
 
     def get_code(self, fullname):
         member = self._lookup(fullname)[0]
-        return compile(self._zip.read(member), self._where(member), "exec", dont_inherit=True)
+        code = self._codes.pop(member, None)  # compiled ahead by the agent (compile_zip)
+        return code or compile(self._zip.read(member), self._where(member), "exec", dont_inherit=True)
 
     def get_source(self, fullname):
         return importlib.util.decode_source(self._zip.read(self._lookup(fullname)[0]))
@@ -91,8 +97,10 @@ def run(spec):
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    header, _, data = spec.partition(b"\n")
+    header, _, body = spec.partition(b"\n")
     task = json.loads(header.decode())
+    zip_len = task.get("zip_len", len(body))
+    data, code = body[:zip_len], body[zip_len:]
     os.environ.update(task["env"])
     for path in (task["cwd"], os.path.expanduser("~"), "/"):
         try:
@@ -105,13 +113,14 @@ def run(spec):
         sys.modules["random"].seed()
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.argv = [""]
-    status = _run_module(task["fqn"], task["params"], data)
+    status = _run_module(task["fqn"], task["params"], data, task.get("shown"),
+                         marshal.loads(code) if code else None)
     os._exit(_finish(status) & 0xFF)
 
 
-def _run_module(fqn, params, data):
+def _run_module(fqn, params, data, shown=None, codes=None):
     modlib = _modlib(data, fqn)
-    sys.meta_path.insert(0, ZipFinder(data, modlib))
+    sys.meta_path.insert(0, ZipFinder(data, shown or shown_path(fqn), codes))
     try:
         importlib.import_module("ansible.module_utils.basic")._ANSIBLE_ARGS = \
             params.encode("utf-8")
@@ -123,6 +132,35 @@ def _run_module(fqn, params, data):
         return _exit_status(exc)
     except BaseException as exc:
         return _uncaught(type(exc), exc, exc.__traceback__.tb_next)
+
+
+def compile_zip(data, shown):
+    """marshal of {member: code} for every .py in the zip, named as ZipFinder names them.
+
+    Members that don't compile are left out: importing them raises the SyntaxError then,
+    where vanilla raises it too.
+    """
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    codes = {}
+    for member in archive.namelist():
+        if member.endswith(".py"):
+            try:
+                codes[member] = compile(archive.read(member), shown + "/" + member, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError):
+                pass
+    return marshal.dumps(codes)
+
+
+def shown_path(fqn):
+    """The zip's name in tracebacks and __file__: where AnsiballZ would have unpacked it.
+
+    Nothing exists there (nor does it after a vanilla run); users and tests reading a
+    traceback see the same shape of path as with vanilla Ansible.
+    """
+    name = fqn.rpartition(".")[2]
+    tag = "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(8))
+    return "%s/ansible_%s_payload_%s/ansible_%s_payload.zip" % (
+        os.environ.get("TMPDIR", "/tmp").rstrip("/") or "", name, tag, name)
 
 
 def _modlib(data, fqn):

@@ -205,6 +205,8 @@ import getpass
 import os
 import sys
 
+from ansible.errors import AnsibleConnectionFailure
+
 # Ansible loads this file by path: make the ansible_spindle package next to it importable.
 _PYTHON_SOURCES = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 if _PYTHON_SOURCES not in sys.path:
@@ -250,6 +252,14 @@ class Connection(SpindleConnectionBase):
             "timeout": int(self.get_option("timeout")),
             "python": python,
         }
+
+    def _unreachable(self, message, sent_data):
+        # ssh.py's two wordings; the daemon words network failures as OpenSSH's client does,
+        # and that text arrives here the way ssh's stderr would (with its line end).
+        if sent_data:
+            return AnsibleConnectionFailure('Data could not be sent to remote host "%s". Make sure this host can be '
+                                            'reached over ssh: %s\r\n' % (self._host(), message))
+        return AnsibleConnectionFailure("Failed to connect to the host via ssh: %s" % message)
 
     def _uses_tty(self, stdin, sudoable):
         return bool(not stdin and sudoable and self.get_option("use_tty"))

@@ -27,9 +27,13 @@ public record Become(String method, String user, Optional<String> password, Opti
         return new Become(method, user, Optional.ofNullable(password), Optional.empty(), List.of());
     }
 
-    /** One child per (method, user): the password is not part of its identity. */
+    /**
+     * One child per (method, user) and password: a request with another password must not
+     * reuse a child that a right password opened, or a wrong password would "work" (vanilla
+     * fails it). The password appears only as an HMAC under a key that lives in this process.
+     */
     public String key() {
-        return method + ":" + user;
+        return method + ":" + user + password.map(p -> ":" + PasswordTag.of(p)).orElse("");
     }
 
     @Override

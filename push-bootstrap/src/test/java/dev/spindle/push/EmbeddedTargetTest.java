@@ -133,7 +133,7 @@ class EmbeddedTargetTest {
         Throwable e = failureOf(() -> exec(options().port(port).build(), Optional.empty(), List.of("true")));
         SshConnectException error = assertInstanceOf(SshConnectException.class, e);
         assertEquals(SshConnectException.Kind.REFUSED, error.kind());
-        assertTrue(error.getMessage().contains("connection refused"), error.getMessage());
+        assertTrue(error.getMessage().contains("Connection refused"), error.getMessage());
     }
 
     @Test

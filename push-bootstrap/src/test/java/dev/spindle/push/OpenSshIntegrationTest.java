@@ -124,6 +124,14 @@ class OpenSshIntegrationTest {
     }
 
     @Test
+    void aWrongPasswordFailsEvenAfterTheRightOneOpenedAChild() {
+        assertEquals(TestAccounts.OTHER, stdout(exec(become(TestAccounts.OTHER, TestAccounts.LOGIN_PASSWORD), "id", "-un")));
+        Throwable failure = assertThrows(Exception.class, () -> exec(become(TestAccounts.OTHER, "wrong"), "id", "-un"));
+        RemoteException remote = assertInstanceOf(RemoteException.class, unwrap(failure));
+        assertTrue(remote.remoteMessage().contains("incorrect sudo password"), remote.remoteMessage());
+    }
+
+    @Test
     void writesNothingInTheLoginUsersHomeOrTmp() throws IOException {
         Set<String> before = footprint();
         exec(login(TestAccounts.LOGIN), "true");

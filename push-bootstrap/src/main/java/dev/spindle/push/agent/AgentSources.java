@@ -19,8 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * The Python agent's source files, read once from the class path (they ship inside the
- * push-bootstrap jar, next to this class) and kept in RAM, comment lines blanked: module name
- * to source text.
+ * push-bootstrap jar, next to this class, without comments and docstrings: see
+ * src/build/strip_agent.py) and kept in RAM: module name to source text.
  */
 public final class AgentSources {
 
@@ -65,7 +65,7 @@ public final class AgentSources {
             for (String file : listPackageFiles(marker)) {
                 String base = file.substring(0, file.length() - ".py".length());
                 String name = base.equals("__init__") ? PACKAGE : PACKAGE + "." + base;
-                modules.put(name, CommentStripper.strip(read(PACKAGE + "/" + file)));
+                modules.put(name, read(PACKAGE + "/" + file));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the agent sources", e);

@@ -28,6 +28,10 @@ public final class SshConnectException extends Exception {
         return kind;
     }
 
+    /*
+     * Network failures use the OpenSSH client's own wording, so Ansible shows the same message
+     * it shows with its ssh plugin; host-key and authentication failures say more than OpenSSH.
+     */
     static SshConnectException explain(SshOptions options, ClientSession session, String methodsTried, Throwable e) {
         String where = options.host() + " port " + options.port();
         String rejection = session == null ? null : session.getAttribute(KnownHostsVerifier.REJECTION);
@@ -36,18 +40,20 @@ public final class SshConnectException extends Exception {
         }
         Throwable root = rootCause(e);
         if (root instanceof ConnectException) {
-            return new SshConnectException(Kind.REFUSED, "connection refused by " + where + " (is sshd running there?)", e);
+            return new SshConnectException(Kind.REFUSED, opensshConnect(options, "Connection refused"), e);
         }
         if (root instanceof UnknownHostException || root instanceof UnresolvedAddressException) {
-            return new SshConnectException(Kind.UNKNOWN_HOST, "unknown host " + options.host() + " (name does not resolve)", e);
+            return new SshConnectException(Kind.UNKNOWN_HOST, "ssh: Could not resolve hostname " + options.host()
+                    + ": Name or service not known", e);
         }
         if (root instanceof NoRouteToHostException) {
-            return new SshConnectException(Kind.NO_ROUTE, "no route to " + where, e);
+            return new SshConnectException(Kind.NO_ROUTE, opensshConnect(options, "No route to host"), e);
         }
         String text = String.valueOf(e.getMessage());
         if (text.contains("imeout") || text.contains("timed out")) {
-            return new SshConnectException(Kind.TIMEOUT, "timed out after " + options.connectTimeout().toSeconds()
-                    + " s connecting to " + where + " (stage: " + (session == null ? "TCP connect" : "SSH handshake/auth") + ")", e);
+            return new SshConnectException(Kind.TIMEOUT, session == null
+                    ? opensshConnect(options, "Connection timed out")
+                    : "timed out after " + options.connectTimeout().toSeconds() + " s in the SSH handshake with " + where, e);
         }
         if (session != null && e instanceof SshException && (text.contains("authentication") || text.contains("auth")
                 || session.isOpen() && !session.isAuthenticated())) {
@@ -55,6 +61,10 @@ public final class SshConnectException extends Exception {
                     + "; tried " + methodsTried, e);
         }
         return new SshConnectException(Kind.OTHER, "cannot log in to " + options.user() + "@" + where + ": " + text, e);
+    }
+
+    private static String opensshConnect(SshOptions options, String reason) {
+        return "ssh: connect to host " + options.host() + " port " + options.port() + ": " + reason;
     }
 
     private static Throwable rootCause(Throwable e) {
