@@ -7,12 +7,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 
 /**
- * One started MINA {@link SshClient} per key-exchange preference. The KEX proposal is fixed when
- * a session starts, so sessions wanting a different order need their own client.
+ * One started MINA {@link SshClient} per key-exchange preference and compression choice: both
+ * are fixed when a session starts, so sessions wanting others need their own client.
  *
  * <p>Why a default order at all: with BouncyCastle on the class path (needed for ed25519 keys)
  * MINA puts sntrup761x25519-sha512 first, which costs about 250 ms per handshake here; OpenSSH
@@ -24,15 +25,23 @@ final class SshClients implements AutoCloseable {
     static final List<String> DEFAULT_KEX_PREFERENCE = List.of("curve25519-sha256", "curve25519-sha256@libssh.org",
             "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521");
 
-    private final Map<List<String>, SshClient> clients = new ConcurrentHashMap<>();
+    private final Map<Settings, SshClient> clients = new ConcurrentHashMap<>();
 
-    SshClient forKex(List<String> requested) {
-        return clients.computeIfAbsent(List.copyOf(requested), SshClients::start);
+    /** What is fixed per client: the KEX proposal and whether to offer compression. */
+    private record Settings(List<String> kex, boolean compression) {
     }
 
-    private static SshClient start(List<String> requested) {
+    SshClient forOptions(SshOptions options) {
+        return clients.computeIfAbsent(new Settings(options.kexAlgorithms(), options.compression()), SshClients::start);
+    }
+
+    private static SshClient start(Settings settings) {
         SshClient client = SshClient.setUpDefaultClient();
-        client.setKeyExchangeFactories(order(client.getKeyExchangeFactories(), requested));
+        client.setKeyExchangeFactories(order(client.getKeyExchangeFactories(), settings.kex()));
+        // -C: zlib@openssh.com (after auth, as OpenSSH does); without it, none, as OpenSSH's default
+        client.setCompressionFactories(settings.compression()
+                ? List.of(BuiltinCompressions.delayedZlib, BuiltinCompressions.zlib, BuiltinCompressions.none)
+                : List.of(BuiltinCompressions.none));
         // never fall back to ~/.ssh keys or accept-all host keys behind the user's back:
         // every session sets its own verifier and identities (SshConnector)
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);

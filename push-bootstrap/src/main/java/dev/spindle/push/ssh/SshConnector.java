@@ -69,7 +69,7 @@ public final class SshConnector implements AutoCloseable {
     }
 
     private ClientSession login(SshOptions options) throws SshConnectException {
-        SshClient client = clients.forKex(options.kexAlgorithms());
+        SshClient client = clients.forOptions(options);
         ClientSession session = null;
         try {
             session = client.connect(options.user(), options.host(), options.port())

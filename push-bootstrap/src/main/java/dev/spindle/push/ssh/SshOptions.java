@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param kexAlgorithms      key exchanges in order of preference; empty = Spindle's default order
  * @param publicKeyAuth      whether to offer keys at all ({@code PubkeyAuthentication})
  * @param passwordAuth       whether to offer the password ({@code PasswordAuthentication})
+ * @param compression        zlib compression of the SSH stream ({@code -C}, {@code Compression})
  */
 public record SshOptions(
         String host,
@@ -32,7 +33,8 @@ public record SshOptions(
         Duration connectTimeout,
         List<String> kexAlgorithms,
         boolean publicKeyAuth,
-        boolean passwordAuth) {
+        boolean passwordAuth,
+        boolean compression) {
 
     public static final int DEFAULT_PORT = 22;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -59,7 +61,7 @@ public record SshOptions(
     /** A copy with a different password, e.g. read from a file after parsing. */
     public SshOptions withPassword(String newPassword) {
         return new SshOptions(host, port, user, identityFiles, Optional.ofNullable(newPassword), knownHostsFile,
-                checkHostKey, connectTimeout, kexAlgorithms, publicKeyAuth, passwordAuth);
+                checkHostKey, connectTimeout, kexAlgorithms, publicKeyAuth, passwordAuth, compression);
     }
 
     @Override
@@ -85,6 +87,7 @@ public record SshOptions(
         List<String> kexAlgorithms = List.of();
         boolean publicKeyAuth = true;
         boolean passwordAuth = true;
+        boolean compression;
 
         Builder(String host, String user) {
             this.host = host;
@@ -102,10 +105,11 @@ public record SshOptions(
         public Builder kexAlgorithms(List<String> value) { kexAlgorithms = value; return this; }
         public Builder publicKeyAuth(boolean value) { publicKeyAuth = value; return this; }
         public Builder passwordAuth(boolean value) { passwordAuth = value; return this; }
+        public Builder compression(boolean value) { compression = value; return this; }
 
         public SshOptions build() {
             return new SshOptions(host, port, user, identityFiles, Optional.ofNullable(password), knownHostsFile,
-                    checkHostKey, connectTimeout, kexAlgorithms, publicKeyAuth, passwordAuth);
+                    checkHostKey, connectTimeout, kexAlgorithms, publicKeyAuth, passwordAuth, compression);
         }
     }
 

@@ -17,13 +17,13 @@ public final class SshOptionsParser {
 
     /** Options that change nothing for Spindle: it keeps one connection per host by design. */
     private static final Set<String> IGNORED_OPTIONS = Set.of(
-            "controlmaster", "controlpersist", "controlpath", "loglevel", "batchmode", "compression",
+            "controlmaster", "controlpersist", "controlpath", "loglevel", "batchmode",
             "identitiesonly", "serveraliveinterval", "serveralivecountmax", "gssapiauthentication",
             "kbdinteractiveauthentication", "preferredauthentications", "forwardagent", "hashknownhosts",
             "addkeystoagent", "tcpkeepalive", "connectionattempts", "numberofpasswordprompts");
 
     /** Flags without an argument that are harmless to ignore. */
-    private static final Set<String> IGNORED_FLAGS = Set.of("-C", "-q", "-v", "-vv", "-vvv", "-T", "-tt", "-t", "-4", "-n", "-x");
+    private static final Set<String> IGNORED_FLAGS = Set.of("-q", "-v", "-vv", "-vvv", "-T", "-tt", "-t", "-4", "-n", "-x");
 
     private final SshOptions.Builder builder;
 
@@ -50,11 +50,13 @@ public final class SshOptionsParser {
                 builder.identityFile(Path.of(valueAfter(args, i++, arg)));
             } else if (arg.equals("-p")) {
                 builder.port(parsePort(valueAfter(args, i++, arg)));
+            } else if (arg.equals("-C")) {
+                builder.compression(true);
             } else if (arg.equals("-l")) {
                 builder.user(valueAfter(args, i++, arg));
             } else if (!IGNORED_FLAGS.contains(arg)) {
                 throw new IllegalArgumentException("unsupported ssh argument '" + arg
-                        + "': Spindle's SSH client does not emulate it (supported: -o Key=Value, -i, -p, -l, "
+                        + "': Spindle's SSH client does not emulate it (supported: -o Key=Value, -i, -p, -l, -C, "
                         + String.join(", ", IGNORED_FLAGS.stream().sorted().toList()) + ")");
             }
         }
@@ -79,6 +81,7 @@ public final class SshOptionsParser {
             case "kexalgorithms" -> builder.kexAlgorithms(Arrays.asList(value.split(",")));
             case "pubkeyauthentication" -> builder.publicKeyAuth(!isNo(value));
             case "passwordauthentication" -> builder.passwordAuth(!isNo(value));
+            case "compression" -> builder.compression(!isNo(value));
             default -> {
                 if (!IGNORED_OPTIONS.contains(key)) {
                     throw new IllegalArgumentException("unsupported ssh option '" + kv[0] + "': Spindle's SSH client"

@@ -20,10 +20,13 @@ class SshOptionsParserTest {
     }
 
     @Test
-    void ansibleDefaultSshArgsAreAcceptedAndChangeNothing() {
+    void ansibleDefaultSshArgsTurnOnCompressionOnly() {
         SshOptions options = parse("-C -o ControlMaster=auto -o ControlPersist=60s");
+        assertTrue(options.compression());
         assertEquals(22, options.port());
         assertTrue(options.checkHostKey());
+        assertFalse(parse("").compression());
+        assertFalse(parse("-C -o Compression=no").compression());
     }
 
     @Test
