@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Spindle's demo and tests need on Debian/Ubuntu, when it is missing:
-# a JDK 17+, Maven, Python 3, OpenSSH server and client, sudo and ansible-core.
+# a JDK 17+, Maven, Python 3, OpenSSH server and client, sudo, acl and ansible-core.
 # As root it runs apt-get; otherwise it prints the exact line to run.
 set -euo pipefail
 need=()
@@ -12,6 +12,8 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
+# become to an unprivileged user with temp files needs setfacl, in vanilla Ansible too
+command -v setfacl >/dev/null 2>&1 || need+=(acl)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

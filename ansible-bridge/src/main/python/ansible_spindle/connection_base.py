@@ -172,6 +172,9 @@ class SpindleConnectionBase(ConnectionBase):
         }), become=become)
         rc, stdout, stderr = _command_result(reply)
         if tty:
+            if reply.get("become_prompted"):
+                # ssh -tt: the become tool ends its password prompt's line on the tty
+                stdout = b"\r\n" + stdout
             stderr += self._tty_closed_notice()
         return rc, stdout, stderr
 

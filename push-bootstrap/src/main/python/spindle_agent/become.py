@@ -6,7 +6,7 @@ python: the agent's own sys.executable).
 The child's channel is a socketpair; its controlling terminal is a fresh pty that only
 carries prompts and diagnostics. Stage 2 is built from the agent's own sources (RAM, not the
 WAN) and written at once. One password prompt is answered. The call returns
-{"context_id", "pid"} once the child's ready marker arrived; from then on the router routes
+{"context_id", "pid", "prompted"} once the child's ready marker arrived; from then on the router routes
 its frames. Any failure kills the child and raises spindle.BecomeError with the reason:
 "incorrect sudo password", "sudo password required", "user X is not allowed to run sudo as
 Y: <sudo's line>", the exit status and tty output of a child that died, or a timeout. The
@@ -93,6 +93,11 @@ class PromptWatcher(object):
         self._prompt = re.compile(re.escape(prompt)) if method == "sudo" else _PASSWORD_PROMPT
         self._answered = False
         self._text = ""
+
+    @property
+    def answered(self):
+        """Whether a password prompt came and was answered (a tty command would see it too)."""
+        return self._answered
 
     @property
     def transcript(self):
@@ -242,7 +247,7 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
     call.on_cancel(lambda: spawn.settle("cancelled"))
     outcome = spawn.wait(timeout)
     if outcome is READY:
-        return {"context_id": context_id, "pid": process.pid}
+        return {"context_id": context_id, "pid": process.pid, "prompted": spawn.watcher.answered}
     if outcome is CLOSED:
         outcome = "%s %s before the agent started (%s); tty said: %s" % (
             method, _exit_description(process), spawn.close_reason, spawn.watcher.transcript)

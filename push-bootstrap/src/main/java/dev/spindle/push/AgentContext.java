@@ -26,9 +26,15 @@ public final class AgentContext {
     private final String name;
     private final AgentStream stream;
     private final AtomicInteger nextChild;
+    private final boolean passwordPrompted;
     private volatile boolean dead;
 
     AgentContext(Router router, int id, String key, String name, AgentStream stream) {
+        this(router, id, key, name, stream, false);
+    }
+
+    AgentContext(Router router, int id, String key, String name, AgentStream stream, boolean passwordPrompted) {
+        this.passwordPrompted = passwordPrompted;
         this.router = router;
         this.id = id;
         this.key = key;
@@ -52,6 +58,15 @@ public final class AgentContext {
 
     public AgentStream stream() {
         return stream;
+    }
+
+    /**
+     * Whether starting this become child took a password at a prompt. Vanilla Ansible then sees
+     * the prompt's line end at the start of every tty command's output, as each ssh -tt
+     * session is a new tty that prompts again.
+     */
+    public boolean passwordPrompted() {
+        return passwordPrompted;
     }
 
     public boolean isAlive() {

@@ -146,7 +146,8 @@ public final class Contexts implements AutoCloseable {
                 .put("timeout", BECOME_TIMEOUT.toSeconds());
         String name = login.name() + "/" + become.method() + ":" + become.user();
         return login.call("spawn_child", kw, BECOME_TIMEOUT.plusSeconds(5))
-                .map(ready -> new AgentContext(router, childId, spec.key(), name, login.stream()));
+                .map(ready -> new AgentContext(router, childId, spec.key(), name, login.stream(),
+                        ready instanceof JsonObject reply && reply.getBoolean("prompted", false)));
     }
 
     @Override

@@ -24,7 +24,6 @@ public final class CountingTcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress upstream;
     private final AtomicLong bytes = new AtomicLong();
-    private final AtomicLong connections = new AtomicLong();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
     private CountingTcpProxy(ServerSocket server, InetSocketAddress upstream) {
@@ -48,11 +47,6 @@ public final class CountingTcpProxy implements AutoCloseable {
         return bytes.get();
     }
 
-    /** TCP connections accepted so far. */
-    public long connections() {
-        return connections.get();
-    }
-
     private void acceptLoop() {
         while (!server.isClosed()) {
             Socket client;
@@ -61,7 +55,6 @@ public final class CountingTcpProxy implements AutoCloseable {
             } catch (IOException closed) {
                 continue; // close() closed the server socket: the loop ends
             }
-            connections.incrementAndGet();
             Socket target = new Socket();
             open.add(client);
             open.add(target);

@@ -14,14 +14,6 @@ import java.util.Map;
  */
 public record InventoryHost(String name, String address, int port, String user, Path privateKey, Path knownHosts) {
 
-    public InventoryHost withPort(int newPort) {
-        return new InventoryHost(name, address, newPort, user, privateKey, knownHosts);
-    }
-
-    public InventoryHost withName(String newName) {
-        return new InventoryHost(newName, address, port, user, privateKey, knownHosts);
-    }
-
     String line() {
         StringBuilder line = new StringBuilder(name)
                 .append(" ansible_host=").append(address)

@@ -28,9 +28,11 @@ public final class SpindleDaemon {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final ProcessHandle process;
+    private final int port;
 
-    private SpindleDaemon(ProcessHandle process) {
+    private SpindleDaemon(ProcessHandle process, int port) {
         this.process = process;
+        this.port = port;
     }
 
     /**
@@ -66,8 +68,9 @@ public final class SpindleDaemon {
                 if (!process.isAlive()) {
                     throw new IOException("the spindle daemon exited with status " + process.exitValue() + "; see " + log);
                 }
-                Optional<SpindleDaemon> announced = find(runtimeDir);
-                if (announced.isPresent() && announced.get().process.pid() == process.pid()) {
+                Optional<SpindleDaemon> announced = find(runtimeDir)
+                        .filter(daemon -> daemon.process.pid() == process.pid() && daemon.acceptsConnections());
+                if (announced.isPresent()) {
                     return announced.get();
                 }
                 Thread.sleep(50);
@@ -80,7 +83,7 @@ public final class SpindleDaemon {
         }
     }
 
-    /** The daemon {@code runtimeDir} announces, if it is alive and accepts connections. */
+    /** The daemon {@code runtimeDir} announces, if its process is alive. */
     public static Optional<SpindleDaemon> find(Path runtimeDir) throws IOException {
         Path info = runtimeDir.resolve("daemon.json");
         if (!Files.isRegularFile(info)) {
@@ -92,24 +95,17 @@ public final class SpindleDaemon {
         } catch (DecodeException partlyWritten) {
             return Optional.empty();
         }
-        Optional<ProcessHandle> process = ProcessHandle.of(announced.getLong("pid", -1L)).filter(ProcessHandle::isAlive);
-        if (process.isEmpty() || !accepts(announced.getInteger("port", -1))) {
-            return Optional.empty();
-        }
-        return Optional.of(new SpindleDaemon(process.get()));
+        return ProcessHandle.of(announced.getLong("pid", -1L)).filter(ProcessHandle::isAlive)
+                .map(process -> new SpindleDaemon(process, announced.getInteger("port", -1)));
     }
 
-    private static boolean accepts(int port) {
+    private boolean acceptsConnections() {
         try (Socket probe = new Socket()) {
             probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
             return true;
         } catch (IOException | IllegalArgumentException refused) {
             return false;
         }
-    }
-
-    public long pid() {
-        return process.pid();
     }
 
     /** CPU the daemon has used since it started. */

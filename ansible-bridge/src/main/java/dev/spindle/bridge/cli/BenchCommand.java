@@ -12,11 +12,12 @@ final class BenchCommand {
 
     static int run(List<String> args) throws UsageException {
         if (args.size() != 1) {
-            throw new UsageException("usage: spindle bench spine");
+            throw new UsageException("usage: spindle bench spine|ansible");
         }
         return switch (args.get(0)) {
             case "spine" -> new SpineBenchmark().run();
-            default -> throw new UsageException("unknown benchmark '" + args.get(0) + "' (known: spine)");
+            case "ansible" -> dev.spindle.bridge.bench.AnsibleComparisonCommands.benchmark();
+            default -> throw new UsageException("unknown benchmark '" + args.get(0) + "' (known: spine, ansible)");
         };
     }
 }

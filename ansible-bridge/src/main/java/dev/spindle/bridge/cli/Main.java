@@ -12,8 +12,9 @@ public final class Main {
             usage: spindle COMMAND [ARGS]
               exec [options] USER@HOST -- CMD [ARGS...]   run a command on a target through its agent
               exec --local [options] -- CMD [ARGS...]     the same with a locally spawned agent
+              demo [--target USER@HOST[:PORT]]            100 Ansible tasks, vanilla vs spindle_ssh (embedded target by default)
               bench spine                                 cold/warm/bootstrap numbers against OpenSSH on loopback
-              demo                                        the README's first command
+              bench ansible                               vanilla vs spindle_ssh, interleaved, against OpenSSH on loopback
               daemon                                      the controller Ansible's plugins talk to (started on demand)
               status                                      the running daemon's hosts, agents and traffic
             'spindle exec --help' lists the exec options.""";

@@ -60,7 +60,8 @@ final class TaskApi {
                         .put("stdin_b64", body.getString("stdin_b64"))
                         .put("pty", body.getBoolean("pty", false))
                         .put("cwd", body.getString("cwd"))
-                        .put("timeout", body.getInteger("timeout")), deadline(body)).map(TaskApi::likeSsh)),
+                        .put("timeout", body.getInteger("timeout")), deadline(body))
+                        .map(result -> likeSsh(result, agent, body.getBoolean("pty", false)))),
                 "spindle.module", withAgent((agent, body) -> modules.run(agent, body, deadline(body))),
                 "spindle.put", withLoginAgent((agent, body) -> files.put(agent, Path.of(required(body, "src_path")), required(body, "dest"))),
                 "spindle.fetch", withLoginAgent((agent, body) -> files.fetch(agent, required(body, "src"), Path.of(required(body, "dest_path")))),
@@ -138,9 +139,19 @@ final class TaskApi {
                 .otherwise(line);
     }
 
-    /** ssh exits 255 when the remote command dies of a signal; Ansible expects that status. */
-    private static JsonObject likeSsh(JsonObject result) {
-        return result.getInteger("rc", 0) < 0 ? result.put("rc", SSH_SIGNAL_STATUS) : result;
+    /**
+     * What ssh would have reported: status 255 when the remote command died of a signal, and
+     * for a tty command through a become child that took a password, the fact (the plugin
+     * adds the prompt's line end vanilla shows).
+     */
+    private static JsonObject likeSsh(JsonObject result, AgentContext agent, boolean pty) {
+        if (result.getInteger("rc", 0) < 0) {
+            result.put("rc", SSH_SIGNAL_STATUS);
+        }
+        if (pty && agent.passwordPrompted()) {
+            result.put("become_prompted", true);
+        }
+        return result;
     }
 
     private static Duration deadline(JsonObject body) {

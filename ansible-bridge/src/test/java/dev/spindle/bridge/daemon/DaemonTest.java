@@ -126,7 +126,7 @@ class DaemonTest {
         JsonObject target = new JsonObject().put("transport", "ssh").put("host", "127.0.0.1").put("port", port).put("user", "nobody");
         DaemonException e = assertThrows(DaemonException.class, () -> request("spindle.exec", new JsonObject().put("target", target).put("cmd", "true")));
         assertEquals(1, e.code());
-        assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
+        assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.spindle.bridge.equivalence;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -28,7 +29,7 @@ final class FlatResult {
 
     private static void flatten(String key, Object value, String runDir, SortedMap<String, String> flat) {
         if (value instanceof JsonObject object) {
-            if (object.isEmpty()) {
+            if (object.isEmpty() && !key.isEmpty()) {
                 flat.put(key, "{}");
             }
             object.forEach(entry -> flatten(key.isEmpty() ? entry.getKey() : key + "." + entry.getKey(), entry.getValue(), runDir, flat));
@@ -46,13 +47,21 @@ final class FlatResult {
             for (int i = 0; i < items.size(); i++) {
                 flatten(key + "[" + i + "]", items.get(i), runDir, flat);
             }
-        } else if (value instanceof String || value instanceof Number) {
-            String text = String.valueOf(value);
+        } else if (value instanceof String text) {
+            flat.put(key, Json.encode(PerRunValues.normalize(key, text, runDir)));
+        } else if (value instanceof Number number) {
+            String text = numberText(number);
             String normalized = PerRunValues.normalize(key, text, runDir);
-            // a number a rule replaced becomes a placeholder string; untouched values keep their JSON type
-            flat.put(key, Json.encode(normalized.equals(text) ? value : normalized));
+            // a number a rule replaced becomes a placeholder string; untouched ones stay JSON numbers
+            flat.put(key, normalized.equals(text) ? text : Json.encode(normalized));
         } else {
             flat.put(key, Json.encode(value));
         }
+    }
+
+    /** Floats as Python printed them (1795660361.034669), not in Java's exponent form (1.795660361034669E9). */
+    private static String numberText(Number number) {
+        return number instanceof Double || number instanceof Float
+                ? BigDecimal.valueOf(number.doubleValue()).toPlainString() : number.toString();
     }
 }

@@ -47,6 +47,9 @@ final class PerRunValues {
                     "\\btmp[a-z0-9_]{8}\\b", "tmp<random>"),
             new Rule("AnsiballZ's payload dir in tracebacks: ansible_<module>_payload_<random>/", ANY_KEY,
                     "_payload_[a-z0-9_]{8}(?=/)", "_payload_<random>"),
+            new Rule("AnsiballZ's own wrapper frames in tracebacks (File \"<stdin>\" ... in _ansiballz_main): "
+                    + "the module's frames, from runpy down, are compared", ANY_KEY,
+                    "  File \"<stdin>\", line \\d+, in (<module>|_ansiballz_main|invoke_module)\\r?\\n", ""),
             new Rule("async job ids: j<random>.<pid>", ANY_KEY, "\\bj\\d+\\.\\d+\\b", "j<job-id>"),
             new Rule("the target's clock", "(^|\\.)ansible_facts\\.ansible_date_time\\.", "^.*$", "<now>"),
             new Rule("the target's load, free memory, free disk and uptime",

@@ -79,10 +79,13 @@ final class SuiteRunner {
                 }
             }
         } finally {
-            ControlMasters.closeAll(runDir.resolve("cp"));
-            Optional<SpindleDaemon> daemon = SpindleDaemon.find(runtimeDir);
-            if (daemon.isPresent()) {
-                daemon.get().stop();
+            try {
+                ControlMasters.closeAll(runDir.resolve("cp"));
+            } finally {
+                Optional<SpindleDaemon> daemon = SpindleDaemon.find(runtimeDir);
+                if (daemon.isPresent()) {
+                    daemon.get().stop();
+                }
             }
         }
         RecordedRun results = RecordedRun.read(label, runDir.resolve("record.jsonl"), runDir);

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -70,10 +69,18 @@ final class SuiteTarget implements AutoCloseable {
         return sshd.publicKeyLogins(TestAccounts.LOGIN);
     }
 
-    /** Removes what a previous run wrote, so "changed" means the same thing in every run. */
-    void resetRemoteState() throws IOException {
-        deleteTree(WORK_DIR);
-        deleteTree(OTHER_WORK_DIR);
+    /**
+     * Removes what a previous run wrote, so "changed" means the same thing in every run. That
+     * includes ~/.ansible/tmp: vanilla's async_wrapper deletes its temp dir 5 s after the job
+     * started, which would otherwise land in the next run's snapshot. rm -f, because that
+     * deletion may race with ours.
+     */
+    void resetRemoteState() throws IOException, InterruptedException {
+        BoundedCommand.Result rm = BoundedCommand.run(List.of("rm", "-rf", WORK_DIR.toString(), OTHER_WORK_DIR.toString(),
+                LOGIN_ANSIBLE_TMP.toString()), "", Duration.ofSeconds(60));
+        if (rm.status() != 0) {
+            throw new IOException("cannot reset the target's state: " + rm.output());
+        }
     }
 
     /** Every path under the login user's ~/.ansible/tmp (the directory itself included) with its size and mtime. */
@@ -89,17 +96,6 @@ final class SuiteTarget implements AutoCloseable {
             }
         }
         return snapshot;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 
     @Override
