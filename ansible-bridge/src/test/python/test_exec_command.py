@@ -194,7 +194,7 @@ class BecomeTest(_ConnectionTestCase):
         with self.assertRaises(AnsibleError) as caught:
             self.run_command("id")
         self.assertNotIsInstance(caught.exception, AnsibleConnectionFailure)
-        self.assertIn("incorrect sudo password", str(caught.exception))
+        self.assertEqual("Incorrect sudo password", str(caught.exception))  # ssh.py's words
         for code in (1, 4):
             self.bridge.replies.append(DaemonError(code, "gone"))
             with self.assertRaises(AnsibleConnectionFailure):

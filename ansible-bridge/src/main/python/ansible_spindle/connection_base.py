@@ -197,14 +197,19 @@ class SpindleConnectionBase(ConnectionBase):
         return body
 
     def _request(self, address, body, python=None, become=None):
-        body = dict(body, target=self._target(python), become=become, run=self._run())
+        body = dict(body, target=self._target(python), become=become, run=self._run(),
+                    verbosity=display.verbosity)
         display.vvv("SPINDLE: %s" % describe_request(address, body), host=self._host_for_log())
         try:
             reply = self._bridge().request(address, body)
         except bridge_client.DaemonError as e:
             if e.code in _UNREACHABLE_CODES:
                 raise self._unreachable(e.message, sent_data=bool(body.get("stdin_b64") or body.get("zip_b64")))
+            if e.code == bridge_client.BECOME_FAILED:
+                raise AnsibleError(_become_failure_as_ansible_words_it(e.message, become))
             raise AnsibleError(e.message)
+        for record in reply.pop("logs", None) or ():
+            display.vvv("SPINDLE agent %s: %s" % (record.get("name"), record.get("msg")), host=self._host_for_log())
         display.vvv("SPINDLE: %s replied %s" % (address, describe_reply(reply)),
                     host=self._host_for_log())
         return reply
@@ -225,6 +230,16 @@ class SpindleConnectionBase(ConnectionBase):
 
     def _host_for_log(self):
         return self._play_context.remote_addr
+
+
+def _become_failure_as_ansible_words_it(message, become):
+    """ssh.py's own messages for the two failures every user knows, the agent's words otherwise."""
+    method = (become or {}).get("method", "")
+    if message == "incorrect %s password" % method:
+        return "Incorrect %s password" % method
+    if message == "%s password required" % method:
+        return "Missing %s password" % method
+    return message
 
 
 def _command_result(reply):
