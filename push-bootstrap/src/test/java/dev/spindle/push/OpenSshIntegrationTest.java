@@ -100,6 +100,19 @@ class OpenSshIntegrationTest {
     }
 
     @Test
+    void concurrentFirstCallsShareOneLoginAndOneAgent() throws IOException {
+        ContextSpec spec = login(TestAccounts.OTHER);
+        long before = sshd.publicKeyLogins(TestAccounts.OTHER);
+        var calls = java.util.stream.IntStream.range(0, 20)
+                .mapToObj(i -> controller.contexts().get(spec).compose(ctx -> ctx.callForObject("info", new JsonObject(), DEADLINE)))
+                .toList();
+        java.util.Set<Integer> pids = new java.util.HashSet<>();
+        calls.forEach(call -> pids.add(call.await().getInteger("pid")));
+        assertEquals(1, pids.size(), "agents: " + pids);
+        assertEquals(1, sshd.publicKeyLogins(TestAccounts.OTHER) - before, sshd.log());
+    }
+
+    @Test
     void becomesRootWithPasswordlessSudo() {
         assertEquals("0", stdout(exec(become("root", null), "id", "-u")));
     }

@@ -88,6 +88,9 @@ class DaemonTest {
         assertEquals("err\n", new String(Base64.getDecoder().decode(reply.getString("stderr_b64")), StandardCharsets.UTF_8));
         JsonObject status = request("spindle.status", new JsonObject());
         assertEquals(1, status.getJsonArray("contexts").size(), status.encode());
+        JsonObject agent = status.getJsonArray("contexts").getJsonObject(0);
+        assertTrue(agent.getInteger("pid") > 0 && agent.getInteger("rss_kb") > 0, agent.encode());
+        assertTrue(agent.getLong("bytes_in") > 0 && agent.getLong("bytes_out") > 0, agent.encode());
     }
 
     @Test
