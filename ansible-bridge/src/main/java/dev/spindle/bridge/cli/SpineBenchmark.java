@@ -35,8 +35,13 @@ final class SpineBenchmark {
     private static final int WARM_CALLS = 10_000;
     private static final Duration DEADLINE = Duration.ofSeconds(30);
 
+    private final String user;
+
+    SpineBenchmark(String user) {
+        this.user = user;
+    }
+
     int run() {
-        String user = System.getProperty("user.name");
         Path dir = null;
         try {
             dir = Files.createTempDirectory("spindle-bench-");
@@ -115,11 +120,11 @@ final class SpineBenchmark {
         return nanos;
     }
 
-    private static void report(Stats spindle, Stats openssh, Stats loginOnly, Stats warm, long bytesPerCall, long logins) {
+    private void report(Stats spindle, Stats openssh, Stats loginOnly, Stats warm, long bytesPerCall, long logins) {
         byte[] stage2 = new AgentStages(AgentSources.bundled())
                 .stage2(new AgentConfig(1000, 0, "bench@127.0.0.1", AgentConfig.INFO, List.of()));
         int stage1 = AgentStages.command(null, stage2.length).length();
-        System.out.println("Spindle spine benchmark (OpenSSH " + "on 127.0.0.1, this machine, one run)");
+        System.out.println("Spindle spine benchmark (OpenSSH on 127.0.0.1, login " + user + ", this machine, one run)");
         System.out.printf("  %-52s %12s %12s%n", "", "median", "p99");
         System.out.printf("  %-52s %12s %12s   goal < 250 ms%n", "cold: connect + bootstrap + first result (Spindle)",
                 Stats.millis(spindle.median()), Stats.millis(spindle.percentile(99)));
