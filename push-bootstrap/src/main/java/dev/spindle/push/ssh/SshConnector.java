@@ -42,12 +42,15 @@ public final class SshConnector implements AutoCloseable {
 
     /** The live session for this login, opening it once if needed. */
     public Future<ClientSession> session(SshOptions options) {
-        return sessions.compute(options.loginKey(), (key, existing) -> {
+        String key = options.loginKey();
+        Future<ClientSession> session = sessions.compute(key, (k, existing) -> {
             if (existing != null && !(existing.failed() || existing.succeeded() && !existing.result().isOpen())) {
                 return existing;
             }
             return vertx.executeBlocking(() -> login(options), false);
-        }).onFailure(e -> sessions.remove(options.loginKey()));
+        });
+        // forget a failed attempt so the next caller tries again, but never a newer one
+        return session.onFailure(e -> sessions.remove(key, session));
     }
 
     /** Opens an exec channel running {@code command} with asynchronous streams. */
