@@ -17,7 +17,7 @@ import java.util.Optional;
 import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.push.ssh.SshConnectException;
 import dev.spindle.push.ssh.SshOptions;
-import dev.spindle.push.target.EmbeddedSshTarget;
+import dev.spindle.push.loopback.EmbeddedSshTarget;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

@@ -8,8 +8,8 @@ import java.security.GeneralSecurityException;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
-import dev.spindle.push.target.EmbeddedSshTarget;
-import dev.spindle.push.target.OpenSshServer;
+import dev.spindle.push.loopback.EmbeddedSshTarget;
+import dev.spindle.push.loopback.OpenSshServer;
 
 /**
  * An SSH server on this machine (OpenSSH or the embedded one) with a {@link CountingTcpProxy} in

@@ -16,7 +16,7 @@ import dev.spindle.push.agent.AgentConfig;
 import dev.spindle.push.agent.AgentSources;
 import dev.spindle.push.agent.AgentStages;
 import dev.spindle.push.ssh.SshOptions;
-import dev.spindle.push.target.OpenSshServer;
+import dev.spindle.push.loopback.OpenSshServer;
 import io.vertx.core.json.JsonObject;
 
 /**

@@ -18,7 +18,7 @@ import dev.spindle.bridge.bench.PlaybookRun;
 import dev.spindle.bridge.bench.RepositoryLayout;
 import dev.spindle.bridge.bench.SpindleDaemon;
 import dev.spindle.bridge.bench.Transport;
-import dev.spindle.push.target.TestAccounts;
+import dev.spindle.push.loopback.TestAccounts;
 import io.vertx.core.json.JsonObject;
 
 /**

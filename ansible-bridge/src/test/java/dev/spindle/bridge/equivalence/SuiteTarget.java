@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 
 import dev.spindle.bridge.bench.BoundedCommand;
 import dev.spindle.bridge.bench.InventoryHost;
-import dev.spindle.push.target.OpenSshServer;
-import dev.spindle.push.target.TestAccounts;
+import dev.spindle.push.loopback.OpenSshServer;
+import dev.spindle.push.loopback.TestAccounts;
 
 /**
  * The machine the suite runs against: a private OpenSSH server on loopback, the test accounts

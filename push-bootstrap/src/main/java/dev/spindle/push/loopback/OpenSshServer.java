@@ -1,4 +1,4 @@
-package dev.spindle.push.target;
+package dev.spindle.push.loopback;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
