@@ -122,6 +122,11 @@ class AgentTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 5)
         self.assertIn("timed out after 0.3 s", error.message)
 
+    def test_exec_timeout_holds_when_the_command_closes_its_output(self):
+        started = time.monotonic()
+        self.assertRemoteError("spindle.Timeout", "exec", shell="exec >/dev/null 2>&1; sleep 30", timeout=0.3)
+        self.assertLess(time.monotonic() - started, 5)
+
     def test_exec_missing_command_looks_like_a_shell(self):
         result = self.call("exec", argv=["spindle-no-such-command", "x"])
         self.assertEqual(decoded(result),

@@ -272,7 +272,7 @@ def _start(argv, stdin_is_tty):
         process = subprocess.Popen(
             argv, stdin=slave if stdin_is_tty else theirs, stdout=theirs, stderr=slave,
             start_new_session=True, preexec_fn=take_controlling_tty)
-    except OSError as exc:
+    except (OSError, subprocess.SubprocessError) as exc:  # the latter: preexec_fn failed
         os.close(master)
         ours.close()
         raise BecomeError("cannot run %s: %s" % (argv[0], exc))

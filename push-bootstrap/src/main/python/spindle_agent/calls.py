@@ -30,7 +30,7 @@ from .become import spawn_child
 from .commands import exec_command, shell_command
 from .errors import NoSuchFunction, error_payload
 from .modules import run_module
-from .protocol import FLAG_ERROR, FLAG_RAW
+from .protocol import FLAG_ERROR, FLAG_LAST, FLAG_RAW
 from .router import dump_json
 from .workers import WorkerPool
 
@@ -67,7 +67,8 @@ class Call(object):
 
     def reply(self, value):
         if isinstance(value, bytes):
-            self._answer(value, FLAG_RAW)
+            # a whole answer in one frame: LAST tells relaying agents the request is done
+            self._answer(value, FLAG_RAW | FLAG_LAST)
         else:
             self._answer(dump_json(value), 0)
 

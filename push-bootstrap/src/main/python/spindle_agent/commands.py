@@ -56,16 +56,27 @@ def run_process(call, argv, data=None, env=None, cwd=None, timeout=None, pty=Fal
     call.on_cancel(lambda: kill_group(process, signal.SIGKILL))
     try:
         outputs, finished = pump(drains, feed, data, deadline)
+        if finished and not _exits_by(process, deadline):
+            finished = False  # it closed its output but ran on past the deadline
         if not finished:
             kill_group(process, signal.SIGKILL)
             pump(drains, None, b"", time.monotonic() + GRACE)
-        process.wait()
+            _exits_by(process, time.monotonic() + GRACE)
     finally:
         processes.discard(process)
         _close(drains)
     if not finished:
         raise Timeout("command timed out after %s s: %s" % (timeout, " ".join(argv)))
     return process.returncode, outputs[drains[0]], b"" if pty else outputs[drains[1]]
+
+
+def _exits_by(process, deadline):
+    """Waits for the process until `deadline` (None: for ever); False if it is still running."""
+    try:
+        process.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return True
+    except subprocess.TimeoutExpired:
+        return False
 
 
 def exec_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=None, cwd=None,

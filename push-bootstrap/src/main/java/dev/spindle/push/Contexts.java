@@ -116,7 +116,7 @@ public final class Contexts implements AutoCloseable {
         return open(login, command)
                 .compose(transport -> {
                     transport.write(Buffer.buffer(stage2)); // pipelined: no wait for a prompt on a plain hop
-                    return router.attach(transport, block, name);
+                    return router.attach(transport, block, name).onFailure(e -> transport.close());
                 })
                 .map(stream -> new AgentContext(router, block.base(), ContextSpec.of(login).key(), name, stream));
     }

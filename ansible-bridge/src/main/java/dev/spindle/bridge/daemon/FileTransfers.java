@@ -225,7 +225,15 @@ final class FileTransfers {
         Future<?> send(long offset, int length) {
             return agent.call("fetch_chunk", new JsonObject().put("transfer", transfer).put("offset", offset)
                             .put("length", length), DEADLINE)
-                    .compose(reply -> vertx.executeBlocking(() -> writeAt(offset, bytesOf(reply)), false));
+                    .compose(reply -> {
+                        // the agent decides what it sends: take exactly the bytes asked for, or fail
+                        if (!(reply instanceof Buffer chunk) || chunk.length() != length) {
+                            return Future.failedFuture(new IOException("fetch of " + dest + ": the target sent "
+                                    + (reply instanceof Buffer b ? b.length() + " bytes" : "no bytes") + " for the "
+                                    + length + " at offset " + offset + " (did the file change while it was read?)"));
+                        }
+                        return vertx.executeBlocking(() -> writeAt(offset, chunk.getBytes()), false);
+                    });
         }
 
         private Void writeAt(long offset, byte[] bytes) throws IOException {
@@ -237,6 +245,9 @@ final class FileTransfers {
         }
 
         private JsonObject commit() throws IOException {
+            if (channel.size() != size) {
+                throw new IOException("fetch of " + dest + ": received " + channel.size() + " bytes, expected " + size);
+            }
             channel.close();
             MessageDigest digest = sha1();
             try (var in = Files.newInputStream(temp)) {
@@ -260,8 +271,4 @@ final class FileTransfers {
         }
     }
 
-    private static byte[] bytesOf(Object reply) {
-        return reply instanceof Buffer buffer ? buffer.getBytes()
-                : Base64.getDecoder().decode(((JsonObject) reply).getString("data_b64"));
-    }
 }

@@ -19,14 +19,20 @@ public record AgentLog(int context, String stream, String name, int level, Strin
     public static final int WARNING = 30;
     public static final int ERROR = 40;
 
+    /** Longest logger name kept; agents choose names, and a record is kept and logged whole otherwise. */
+    static final int MAX_NAME = 200;
+    /** Longest message kept: a target must not be able to fill the controller's memory or log with one record. */
+    static final int MAX_MESSAGE = 8 * 1024;
+
     /** Reads a LOG payload {@code {"name", "level", "msg"}}; the target wrote it, so wrong types fall back. */
     static AgentLog fromPayload(int context, String stream, JsonObject payload) {
         Object level = payload.getValue("level");
-        return new AgentLog(context, stream, text(payload.getValue("name"), "?"),
-                level instanceof Number number ? number.intValue() : INFO, text(payload.getValue("msg"), ""));
+        return new AgentLog(context, stream, text(payload.getValue("name"), "?", MAX_NAME),
+                level instanceof Number number ? number.intValue() : INFO, text(payload.getValue("msg"), "", MAX_MESSAGE));
     }
 
-    private static String text(Object value, String missing) {
-        return value == null ? missing : value.toString();
+    private static String text(Object value, String missing, int max) {
+        String text = value == null ? missing : value.toString();
+        return text.length() <= max ? text : text.substring(0, max) + "...(" + (text.length() - max) + " more)";
     }
 }

@@ -32,6 +32,9 @@ public final class SourceService {
 
     private static final Logger log = LoggerFactory.getLogger(SourceService.class);
 
+    /** Longer names are refused unread: no Python module name needs more. */
+    static final int MAX_NAME = 512;
+
     private final Map<String, Path> roots = new LinkedHashMap<>();
 
     public SourceService(List<SourceRoot> roots) {
@@ -54,7 +57,7 @@ public final class SourceService {
      */
     public JsonObject lookup(int requester, JsonObject request) {
         Object requested = request.getValue("fullname");
-        if (!(requested instanceof String fullname) || !ModuleName.isDotted(fullname)) {
+        if (!(requested instanceof String fullname) || fullname.length() > MAX_NAME || !ModuleName.isDotted(fullname)) {
             return refuse(requester, requested, "it is not a dotted module name");
         }
         String[] parts = fullname.split("\\.");
@@ -112,10 +115,13 @@ public final class SourceService {
     }
 
     private static JsonObject refuse(int requester, Object requested, String why) {
-        // the name comes from the target: JSON-quote it so it cannot forge log lines
+        // the name comes from the target: JSON-quote it so it cannot forge log lines, and cut it
+        // so it cannot fill the log; echo it back only when it is a name we could have served
+        String shown = Json.encode(requested);
         log.warn("refused source request from context {} for {}: {}", Integer.toUnsignedString(requester),
-                Json.encode(requested), why);
-        return notFound(requested instanceof String name ? name : null);
+                shown.length() <= MAX_NAME ? shown : shown.substring(0, MAX_NAME) + "...", why);
+        boolean echoable = requested instanceof String name && name.length() <= MAX_NAME && ModuleName.isDotted(name);
+        return notFound(echoable ? (String) requested : null);
     }
 
     private static JsonObject notFound(String fullname) {

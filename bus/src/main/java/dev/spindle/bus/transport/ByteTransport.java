@@ -13,6 +13,12 @@ import io.vertx.core.buffer.Buffer;
 public interface ByteTransport {
 
     /**
+     * Most bytes a transport holds waiting to go out. Beyond it {@link #write} fails (and the
+     * router closes the stream): an agent that stopped reading must not fill the controller's heap.
+     */
+    long MAX_QUEUED_BYTES = 64L * 1024 * 1024 + dev.spindle.bus.Protocol.DEFAULT_MAX_FRAME;
+
+    /**
      * Queues {@code data} for the agent. Writes reach the agent in the order this method was
      * called, whichever threads called it.
      *

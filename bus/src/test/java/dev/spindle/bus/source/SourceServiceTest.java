@@ -62,8 +62,13 @@ class SourceServiceTest {
     @ParameterizedTest
     @ValueSource(strings = {"../secret", "ansible/../../secret", "ansible..leak", "ansible.", ".ansible",
             "ansible. both", "ansible.module_utils/basic", "", "ansible.basic\n", "ansible.caf\u00e9", "1ansible"})
-    void nameThatIsNotDottedIdentifiersIsRefused(String fullname) {
-        assertEquals(notFound(fullname), lookup(fullname));
+    void nameThatIsNotDottedIdentifiersIsRefusedWithoutEchoingIt(String fullname) {
+        assertEquals(notFound(null), lookup(fullname));
+    }
+
+    @Test
+    void hugeNameIsRefusedWithoutEchoingIt() {
+        assertEquals(notFound(null), lookup("ansible." + "a".repeat(10_000_000)));
     }
 
     @Test

@@ -24,11 +24,13 @@ import io.vertx.core.buffer.Buffer;
 public final class LocalProcessTransport implements ByteTransport {
 
     private static final int STDERR_TAIL = 4096;
+    private static final int CLOSE_GRACE_SECONDS = 5;
 
     private final Process process;
     private final String description;
     private final ExecutorService writer;
     private final StringBuilder stderrTail = new StringBuilder();
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     private LocalProcessTransport(Process process, String description) {
         this.process = process;
@@ -45,6 +47,10 @@ public final class LocalProcessTransport implements ByteTransport {
     @Override
     public Future<Void> write(Buffer data) {
         Promise<Void> done = Promise.promise();
+        if (queuedBytes.addAndGet(data.length()) > MAX_QUEUED_BYTES) {
+            queuedBytes.addAndGet(-data.length());
+            return Future.failedFuture(new IOException(description + ": the agent is not reading its input"));
+        }
         try {
             writer.execute(() -> {
                 try {
@@ -54,6 +60,8 @@ public final class LocalProcessTransport implements ByteTransport {
                     done.complete();
                 } catch (IOException e) {
                     done.fail(e);
+                } finally {
+                    queuedBytes.addAndGet(-data.length());
                 }
             });
         } catch (RejectedExecutionException closed) {
@@ -111,14 +119,24 @@ public final class LocalProcessTransport implements ByteTransport {
         return "agent " + description + " " + how + (stderr.isEmpty() ? "" : "; stderr: " + stderr);
     }
 
+    /**
+     * Closes stdin (EOF: the agent exits on its own and kills its children) on a thread of its
+     * own: closing waits for the writer, which may be stuck on an agent that stopped reading,
+     * and this is called from event loops. An agent still there after the grace is killed.
+     */
     @Override
     public Future<Void> close() {
         writer.shutdownNow();
-        try {
-            process.getOutputStream().close(); // EOF: the agent exits on its own and kills its children
-        } catch (IOException alreadyClosed) {
-            // nothing to do
-        }
+        daemon(() -> {
+            try {
+                process.getOutputStream().close();
+                if (!process.waitFor(CLOSE_GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (IOException | InterruptedException gone) {
+                process.destroyForcibly();
+            }
+        }, "spindle-local-close-" + process.pid()).start();
         return Future.succeededFuture();
     }
 

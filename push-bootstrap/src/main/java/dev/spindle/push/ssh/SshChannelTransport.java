@@ -34,6 +34,7 @@ public final class SshChannelTransport implements ByteTransport {
     private final Queue<PendingWrite> writes = new ArrayDeque<>();
     private final StringBuilder stderrTail = new StringBuilder();
     private boolean writing;
+    private long queuedBytes;
 
     SshChannelTransport(ChannelExec channel, String description) {
         this.channel = channel;
@@ -47,6 +48,11 @@ public final class SshChannelTransport implements ByteTransport {
     public Future<Void> write(Buffer data) {
         Promise<Void> done = Promise.promise();
         synchronized (writes) {
+            if (queuedBytes + data.length() > MAX_QUEUED_BYTES) {
+                return Future.failedFuture(new IOException(description + ": the agent is not reading its input ("
+                        + queuedBytes + " bytes waiting)"));
+            }
+            queuedBytes += data.length();
             writes.add(new PendingWrite(data, done));
             if (writing) {
                 return done.future();
@@ -73,6 +79,9 @@ public final class SshChannelTransport implements ByteTransport {
         }
         try {
             channel.getAsyncIn().writeBuffer(new ByteArrayBuffer(batch.getBytes())).addListener(f -> {
+                synchronized (writes) {
+                    queuedBytes -= batch.length();
+                }
                 Throwable failure = f.getException();
                 completions.forEach(p -> {
                     if (failure == null) {

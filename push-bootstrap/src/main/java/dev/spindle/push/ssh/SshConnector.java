@@ -58,7 +58,12 @@ public final class SshConnector implements AutoCloseable {
         return session(options).compose(session -> vertx.executeBlocking(() -> {
             ChannelExec channel = session.createExecChannel(command);
             channel.setStreaming(ClientChannel.Streaming.Async);
-            channel.open().verify(options.connectTimeout());
+            try {
+                channel.open().verify(options.connectTimeout());
+            } catch (IOException | RuntimeException e) {
+                channel.close(true); // else it stays registered on the shared session
+                throw e;
+            }
             return new SshChannelTransport(channel, "ssh " + options.loginKey());
         }, false));
     }
