@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannel;
@@ -24,20 +25,27 @@ import org.slf4j.LoggerFactory;
 /**
  * Opens SSH logins with MINA and hands out exec channels on them: one session per (host, port,
  * login user), shared by every caller, including callers that ask while the first attempt is
- * still connecting. The handshake uses MINA's blocking API on a Vert.x worker thread; channel
- * data then flows asynchronously ({@link SshChannelTransport}).
+ * still connecting. The handshake uses MINA's blocking API on a worker pool of its own;
+ * channel data then flows asynchronously ({@link SshChannelTransport}).
  */
 public final class SshConnector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
     private static final List<String> DEFAULT_IDENTITIES = List.of("id_ed25519", "id_ecdsa", "id_rsa");
 
-    private final Vertx vertx;
+    /**
+     * Logins block a thread for up to their connect timeout (MINA's verify()); they get a pool
+     * of their own so a crowd of unreachable hosts can't hold up file I/O on Vert.x's shared
+     * worker pool.
+     */
+    static final int LOGIN_THREADS = 64;
+
+    private final WorkerExecutor logins;
     private final SshClients clients = new SshClients();
     private final Map<String, Future<ClientSession>> sessions = new ConcurrentHashMap<>();
 
     public SshConnector(Vertx vertx) {
-        this.vertx = vertx;
+        this.logins = vertx.createSharedWorkerExecutor("spindle-ssh-login", LOGIN_THREADS);
     }
 
     /** The live session for this login, opening it once if needed. */
@@ -47,7 +55,7 @@ public final class SshConnector implements AutoCloseable {
             if (existing != null && !(existing.failed() || existing.succeeded() && !existing.result().isOpen())) {
                 return existing;
             }
-            return vertx.executeBlocking(() -> login(options), false);
+            return logins.executeBlocking(() -> login(options), false);
         });
         // forget a failed attempt so the next caller tries again, but never a newer one
         return session.onFailure(e -> sessions.remove(key, session));
@@ -55,7 +63,7 @@ public final class SshConnector implements AutoCloseable {
 
     /** Opens an exec channel running {@code command} with asynchronous streams. */
     public Future<SshChannelTransport> exec(SshOptions options, String command) {
-        return session(options).compose(session -> vertx.executeBlocking(() -> {
+        return session(options).compose(session -> logins.executeBlocking(() -> {
             ChannelExec channel = session.createExecChannel(command);
             channel.setStreaming(ClientChannel.Streaming.Async);
             try {
@@ -153,5 +161,6 @@ public final class SshConnector implements AutoCloseable {
         });
         sessions.clear();
         clients.close();
+        logins.close();
     }
 }
