@@ -28,7 +28,6 @@ public final class RuntimeDir {
 
     static final String INFO_FILE = "daemon.json";
     static final String LOCK_FILE = "daemon.lock";
-    static final String LOG_FILE = "daemon.log";
 
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
@@ -80,10 +79,6 @@ public final class RuntimeDir {
 
     public Path path() {
         return dir;
-    }
-
-    public Path logFile() {
-        return dir.resolve(LOG_FILE);
     }
 
     /**

@@ -58,11 +58,6 @@ public record SshOptions(
         return user + "@" + host + ":" + port;
     }
 
-    /** A copy with a different password, e.g. read from a file after parsing. */
-    public SshOptions withPassword(String newPassword) {
-        return new SshOptions(host, port, user, identityFiles, Optional.ofNullable(newPassword), knownHostsFile,
-                checkHostKey, connectTimeout, kexAlgorithms, publicKeyAuth, passwordAuth, compression);
-    }
 
     @Override
     public String toString() {
