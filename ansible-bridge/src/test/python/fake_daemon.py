@@ -57,7 +57,8 @@ def write_frame(sock, message):
 
 
 class FakeDaemon:
-    """Serves the bridge protocol on an ephemeral port; `handler(address, body)` makes replies."""
+    """Serves the bridge protocol on a Unix socket in the runtime dir; `handler(address, body)`
+    makes replies."""
 
     def __init__(self, runtime_dir, handler=None, secret=None, hold_lock=True):
         self.runtime_dir = runtime_dir
@@ -69,15 +70,17 @@ class FakeDaemon:
         self.connections = 0
         self._clients = []
         self._lock = threading.Lock()
-        self._server = socket.socket()
-        self._server.bind(("127.0.0.1", 0))
+        self.socket_path = os.path.join(runtime_dir, "daemon.sock")
+        if os.path.exists(self.socket_path):
+            os.unlink(self.socket_path)
+        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server.bind(self.socket_path)
         self._server.listen(16)
-        self.port = self._server.getsockname()[1]
         threading.Thread(target=self._accept_loop, daemon=True).start()
 
     def write_daemon_json(self, secret=None, pid=None):
         """daemon.json the way the daemon writes it: temp file, mode 0600, rename."""
-        info = {"port": self.port, "secret": secret or self.secret, "pid": pid or os.getpid(),
+        info = {"socket": self.socket_path, "secret": secret or self.secret, "pid": pid or os.getpid(),
                 "version": "0.1.0"}
         temp = os.path.join(self.runtime_dir, "daemon.json.tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

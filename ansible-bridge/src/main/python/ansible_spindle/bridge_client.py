@@ -230,10 +230,10 @@ def _read_daemon_info(directory):
     try:
         with open(os.path.join(directory, "daemon.json")) as f:
             info = json.load(f)
-        port, secret, pid = info["port"], info["secret"], info["pid"]
+        path, secret, pid = info["socket"], info["secret"], info["pid"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not (isinstance(port, int) and isinstance(secret, str) and isinstance(pid, int)):
+    if not (isinstance(path, str) and isinstance(secret, str) and isinstance(pid, int)):
         return None
     return info
 
@@ -241,16 +241,19 @@ def _read_daemon_info(directory):
 def connect_to_running_daemon(directory):
     """A channel to the daemon daemon.json describes, or None if there is no live one."""
     info = _read_daemon_info(directory)
-    # daemon.json outlives a daemon killed with -9, and its pid and port may since have gone
-    # to other programs: without a daemon holding the lock, the secret is sent nowhere.
+    # daemon.json outlives a daemon killed with -9, and its pid may since have gone to another
+    # program: without a daemon holding the lock, the secret is sent nowhere.
     if info is None or not _pid_alive(info["pid"]) or not _daemon_lock_held(directory):
         return None
+    # a Unix socket in the 0700 runtime dir: only this user can connect at all
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(_CONNECT_TIMEOUT_S)
     try:
-        sock = socket.create_connection(("127.0.0.1", info["port"]), timeout=_CONNECT_TIMEOUT_S)
+        sock.connect(info["socket"])
     except OSError:
+        sock.close()
         return None
     sock.settimeout(None)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return Channel(sock, info["secret"], os.path.join(directory, "daemon.log"))
 
 

@@ -1,8 +1,8 @@
 package dev.spindle.bridge.bench;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +28,11 @@ public final class SpindleDaemon {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final ProcessHandle process;
-    private final int port;
+    private final String socket;
 
-    private SpindleDaemon(ProcessHandle process, int port) {
+    private SpindleDaemon(ProcessHandle process, String socket) {
         this.process = process;
-        this.port = port;
+        this.socket = socket;
     }
 
     /**
@@ -96,14 +96,13 @@ public final class SpindleDaemon {
             return Optional.empty();
         }
         return ProcessHandle.of(announced.getLong("pid", -1L)).filter(ProcessHandle::isAlive)
-                .map(process -> new SpindleDaemon(process, announced.getInteger("port", -1)));
+                .map(process -> new SpindleDaemon(process, announced.getString("socket", "")));
     }
 
     private boolean acceptsConnections() {
-        try (Socket probe = new Socket()) {
-            probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             return true;
-        } catch (IOException | IllegalArgumentException refused) {
+        } catch (IOException | RuntimeException refused) {
             return false;
         }
     }

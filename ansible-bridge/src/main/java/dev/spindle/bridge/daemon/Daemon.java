@@ -1,9 +1,10 @@
 package dev.spindle.bridge.daemon;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,13 +14,14 @@ import dev.spindle.bus.router.RouterOptions;
 import dev.spindle.push.Controller;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code spindle daemon}: the controller Ansible's plugins talk to. It takes the per-user lock,
- * listens on loopback with the TCP event-bus bridge, announces port and secret in the runtime
+ * serves the TCP event-bus bridge protocol on a Unix socket, announces socket and secret in the runtime
  * directory, serves {@link TaskApi}, and exits when the last run that used it is over (plus
  * {@code persist}).
  */
@@ -27,6 +29,8 @@ public final class Daemon {
 
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     public static final String VERSION = "0.1.0";
+    /** sun_path holds 108 bytes on Linux, terminator included. */
+    private static final int MAX_SOCKET_PATH = 107;
 
     private Daemon() {
     }
@@ -52,12 +56,12 @@ public final class Daemon {
             RunLeases leases = new RunLeases(controller.vertx(), persist, idle::countDown);
             new TaskApi(controller, leases).register(controller.vertx().eventBus());
             BridgeAccess access = BridgeAccess.withNewSecret();
-            int port = listen(controller, access);
-            dir.publish(new JsonObject().put("port", port).put("secret", access.secret())
+            Path socket = listen(controller, access, dir);
+            dir.publish(new JsonObject().put("socket", socket.toString()).put("secret", access.secret())
                     .put("pid", ProcessHandle.current().pid()).put("version", VERSION));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> dir.withdraw(ProcessHandle.current().pid())));
             leases.start();
-            LOG.info("spindle daemon {} listening on 127.0.0.1:{} (runtime dir {})", ProcessHandle.current().pid(), port, dir.path());
+            LOG.info("spindle daemon {} listening on {}", ProcessHandle.current().pid(), socket);
             idle.await();
             dir.withdraw(ProcessHandle.current().pid());
         } finally {
@@ -66,22 +70,19 @@ public final class Daemon {
         return 0;
     }
 
-    /** The bridge API can't report an ephemeral port, so pick a free one and retry if it was taken meanwhile. */
-    private static int listen(Controller controller, BridgeAccess access) throws IOException {
-        IOException last = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
-            int port;
-            try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = probe.getLocalPort();
-            }
-            try {
-                TcpEventBusBridge.create(controller.vertx(), BridgeAccess.permitted(TaskApi.ADDRESSES),
-                        new NetServerOptions().setTcpNoDelay(true), access).listen(port, "127.0.0.1").await();
-                return port;
-            } catch (RuntimeException e) {
-                last = new IOException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
-            }
+    /**
+     * Listens on a Unix socket inside the 0700 runtime directory: only the invoking user can
+     * reach it, before a single byte is parsed. The secret is still checked on every message.
+     */
+    private static Path listen(Controller controller, BridgeAccess access, RuntimeDir dir) throws IOException {
+        Path socket = dir.socketPath();
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+            throw new IOException("runtime dir path too long for a Unix socket (" + socket + "); set SPINDLE_RUNTIME_DIR to a shorter one");
         }
-        throw last;
+        Files.deleteIfExists(socket); // a dead daemon's: we hold the lock, so no live one uses it
+        TcpEventBusBridge.create(controller.vertx(), BridgeAccess.permitted(TaskApi.ADDRESSES), new NetServerOptions(), access)
+                .listen(SocketAddress.domainSocketAddress(socket.toString())).await();
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        return socket;
     }
 }

@@ -3,8 +3,10 @@ package dev.spindle.bridge.daemon;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.io.BufferedOutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
@@ -19,16 +21,16 @@ public final class DaemonClient implements AutoCloseable {
 
     private static final int MAX_REPLY = 64 * 1024 * 1024;
 
-    private final Socket socket;
+    private final SocketChannel channel;
     private final DataInputStream in;
     private final DataOutputStream out;
     private final String secret;
 
-    private DaemonClient(Socket socket, String secret) throws IOException {
-        this.socket = socket;
+    private DaemonClient(SocketChannel channel, String secret) {
+        this.channel = channel;
         this.secret = secret;
-        this.in = new DataInputStream(socket.getInputStream());
-        this.out = new DataOutputStream(socket.getOutputStream());
+        this.in = new DataInputStream(Channels.newInputStream(channel));
+        this.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel)));
     }
 
     /** Connects to the daemon announced in the runtime dir; fails if none runs. */
@@ -40,10 +42,8 @@ public final class DaemonClient implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("no spindle daemon runs for this user (no " + dir.path().resolve(RuntimeDir.INFO_FILE) + ")", e);
         }
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", info.getInteger("port")), 5000);
-        socket.setTcpNoDelay(true);
-        return new DaemonClient(socket, info.getString("secret"));
+        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(info.getString("socket")));
+        return new DaemonClient(channel, info.getString("secret"));
     }
 
     /** Sends one request and returns the reply body; a failure reply is a {@link DaemonException}. */
@@ -69,7 +69,7 @@ public final class DaemonClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        channel.close();
     }
 
     /** A failure answered by the daemon, with its code from docs/daemon-api.md §3. */

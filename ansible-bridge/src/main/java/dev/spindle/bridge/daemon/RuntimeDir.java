@@ -28,6 +28,7 @@ public final class RuntimeDir {
 
     static final String INFO_FILE = "daemon.json";
     static final String LOCK_FILE = "daemon.lock";
+    static final String SOCKET_FILE = "daemon.sock";
 
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
@@ -81,6 +82,10 @@ public final class RuntimeDir {
         return dir;
     }
 
+    Path socketPath() {
+        return dir.resolve(SOCKET_FILE);
+    }
+
     /**
      * Takes the daemon lock for this process's lifetime.
      *
@@ -115,11 +120,12 @@ public final class RuntimeDir {
         return new JsonObject(Files.readString(dir.resolve(INFO_FILE), StandardCharsets.UTF_8));
     }
 
-    /** Removes the announcement if it still names this process. */
+    /** Removes the announcement and the socket if they still belong to this process. */
     void withdraw(long pid) {
         try {
             if (readInfo().getLong("pid", -1L) == pid) {
                 Files.deleteIfExists(dir.resolve(INFO_FILE));
+                Files.deleteIfExists(socketPath());
             }
         } catch (IOException | RuntimeException alreadyGone) {
             // nothing to withdraw

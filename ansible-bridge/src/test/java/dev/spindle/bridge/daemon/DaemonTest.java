@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +80,8 @@ class DaemonTest {
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(rt)));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(rt.resolve(RuntimeDir.INFO_FILE))));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(rt.resolve(RuntimeDir.SOCKET_FILE))));
     }
 
     @Test
@@ -95,16 +99,16 @@ class DaemonTest {
 
     @Test
     void refusesMessagesWithoutTheSecret() throws Exception {
-        int port = new JsonObject(Files.readString(dir.resolve("rt").resolve(RuntimeDir.INFO_FILE))).getInteger("port");
-        try (Socket socket = new Socket("127.0.0.1", port)) {
+        String path = new JsonObject(Files.readString(dir.resolve("rt").resolve(RuntimeDir.INFO_FILE))).getString("socket");
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
             byte[] frame = new JsonObject().put("type", "send").put("address", "spindle.status").put("replyAddress", "r")
                     .put("headers", new JsonObject().put("secret", "guess")).put("body", new JsonObject())
                     .encode().getBytes(StandardCharsets.UTF_8);
-            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(channel));
             out.writeInt(frame.length);
             out.write(frame);
             out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
+            DataInputStream in = new DataInputStream(Channels.newInputStream(channel));
             JsonObject reply = new JsonObject(new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8));
             assertEquals("err", reply.getString("type"));
             assertEquals("blocked by bridgeEvent handler", reply.getString("message"));
