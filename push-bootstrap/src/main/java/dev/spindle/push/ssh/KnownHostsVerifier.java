@@ -13,24 +13,23 @@ import java.util.List;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.AttributeRepository.AttributeKey;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 
 /**
  * Checks a server's host key against an OpenSSH known_hosts file, the way {@code
  * StrictHostKeyChecking=yes} does: unknown hosts and changed keys are refused. The reason is
- * kept on the session so the caller can say which file and which line disagreed, instead of
- * MINA's generic "server key did not validate". Revoked ({@code @revoked}) entries refuse too.
+ * kept so the caller can say which file and which line disagreed, instead of MINA's generic
+ * "server key did not validate" (the session may be gone before connect() returns). Revoked
+ * ({@code @revoked}) entries refuse too.
  */
 final class KnownHostsVerifier implements ServerKeyVerifier {
-
-    /** Why the last verification on a session failed, in words. */
-    static final AttributeKey<String> REJECTION = new AttributeKey<>();
 
     private final Path file;
     private final String host;
     private final int port;
+    /** Why this connection's key was refused, for the error; one verifier serves one connection. */
+    private volatile String rejection;
 
     KnownHostsVerifier(Path file, String host, int port) {
         this.file = file;
@@ -40,12 +39,13 @@ final class KnownHostsVerifier implements ServerKeyVerifier {
 
     @Override
     public boolean verifyServerKey(ClientSession session, SocketAddress remote, PublicKey serverKey) {
-        String rejection = check(serverKey);
-        if (rejection != null) {
-            session.setAttribute(REJECTION, rejection);
-            return false;
-        }
-        return true;
+        rejection = check(serverKey);
+        return rejection == null;
+    }
+
+    /** The reason the server's key was refused, or null. */
+    String rejection() {
+        return rejection;
     }
 
     /** @return null when the key is known for this host, else the reason it is refused */

@@ -6,7 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import java.net.SocketAddress;
+import java.security.PublicKey;
+
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.compression.BuiltinCompressions;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
@@ -25,6 +31,9 @@ final class SshClients implements AutoCloseable {
     static final List<String> DEFAULT_KEX_PREFERENCE = List.of("curve25519-sha256", "curve25519-sha256@libssh.org",
             "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521");
 
+    /** The verifier of one connection, passed in its connect context (SshConnector). */
+    static final AttributeRepository.AttributeKey<ServerKeyVerifier> HOST_KEY_VERIFIER = new AttributeRepository.AttributeKey<>();
+
     private final Map<Settings, SshClient> clients = new ConcurrentHashMap<>();
 
     /** What is fixed per client: the KEX proposal and whether to offer compression. */
@@ -42,12 +51,18 @@ final class SshClients implements AutoCloseable {
         client.setCompressionFactories(settings.compression()
                 ? List.of(BuiltinCompressions.delayedZlib, BuiltinCompressions.zlib, BuiltinCompressions.none)
                 : List.of(BuiltinCompressions.none));
-        // never fall back to ~/.ssh keys or accept-all host keys behind the user's back:
-        // every session sets its own verifier and identities (SshConnector)
+        // never fall back to ~/.ssh keys or accept-all host keys behind the user's back: every
+        // connection brings its own verifier (rejecting when it has none) and identities
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
-        client.setServerKeyVerifier((session, remote, key) -> false);
+        client.setServerKeyVerifier(SshClients::verifyWithConnectionsOwn);
         client.start();
         return client;
+    }
+
+    private static boolean verifyWithConnectionsOwn(ClientSession session, SocketAddress remote, PublicKey key) {
+        AttributeRepository context = session.getConnectionContext();
+        ServerKeyVerifier own = context == null ? null : context.getAttribute(HOST_KEY_VERIFIER);
+        return own != null && own.verifyServerKey(session, remote, key);
     }
 
     static List<KeyExchangeFactory> order(List<KeyExchangeFactory> available, List<String> requested) {

@@ -32,9 +32,10 @@ public final class SshConnectException extends Exception {
      * Network failures use the OpenSSH client's own wording, so Ansible shows the same message
      * it shows with its ssh plugin; host-key and authentication failures say more than OpenSSH.
      */
-    static SshConnectException explain(SshOptions options, ClientSession session, String methodsTried, Throwable e) {
+    static SshConnectException explain(SshOptions options, ClientSession session, String hostKeyRejection,
+                                       String methodsTried, Throwable e) {
         String where = options.host() + " port " + options.port();
-        String rejection = session == null ? null : session.getAttribute(KnownHostsVerifier.REJECTION);
+        String rejection = hostKeyRejection;
         if (rejection != null) {
             return new SshConnectException(Kind.HOST_KEY, rejection, e);
         }

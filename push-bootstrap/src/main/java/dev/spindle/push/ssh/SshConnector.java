@@ -15,7 +15,9 @@ import io.vertx.core.WorkerExecutor;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannel;
+import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.session.SessionHeartbeatController;
@@ -87,20 +89,25 @@ public final class SshConnector implements AutoCloseable {
     private ClientSession login(SshOptions options) throws SshConnectException {
         SshClient client = clients.forOptions(options);
         ClientSession session = null;
+        KnownHostsVerifier knownHosts = options.checkHostKey()
+                ? new KnownHostsVerifier(options.knownHostsFile(), options.host(), options.port())
+                : null;
         try {
-            session = client.connect(options.user(), options.host(), options.port())
+            ServerKeyVerifier verifier = knownHosts != null ? knownHosts : (s, remote, key) -> true;
+            // handed over with the connection, not set afterwards: the key exchange may reach
+            // the host key check before connect() even returns
+            session = client.connect(options.user(), options.host(), options.port(),
+                            AttributeRepository.ofKeyValuePair(SshClients.HOST_KEY_VERIFIER, verifier))
                     .verify(options.connectTimeout())
                     .getSession();
-            session.setServerKeyVerifier(options.checkHostKey()
-                    ? new KnownHostsVerifier(options.knownHostsFile(), options.host(), options.port())
-                    : (s, remote, key) -> true);
             List<Path> keys = configureIdentities(session, options);
             session.auth().verify(options.connectTimeout());
             session.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, java.time.Duration.ofSeconds(30));
             LOG.debug("logged in as {} with {}", options.loginKey(), keys);
             return session;
         } catch (IOException | RuntimeException e) {
-            SshConnectException error = SshConnectException.explain(options, session, describeMethods(options), e);
+            SshConnectException error = SshConnectException.explain(options, session,
+                    knownHosts == null ? null : knownHosts.rejection(), describeMethods(options), e);
             if (session != null) {
                 session.close(true);
             }
