@@ -102,6 +102,7 @@ class OpenSshIntegrationTest {
     @Test
     void concurrentFirstCallsShareOneLoginAndOneAgent() throws IOException {
         ContextSpec spec = login(TestAccounts.OTHER);
+        controller.contexts().reset(spec).await(); // start from no login, whatever ran before
         long before = sshd.publicKeyLogins(TestAccounts.OTHER);
         var calls = java.util.stream.IntStream.range(0, 20)
                 .mapToObj(i -> controller.contexts().get(spec).compose(ctx -> ctx.callForObject("info", new JsonObject(), DEADLINE)))
@@ -184,7 +185,7 @@ class OpenSshIntegrationTest {
         int pid = ((JsonObject) first.call("info", new JsonObject(), DEADLINE).await()).getInteger("pid");
         var sleeping = first.call("exec", new JsonObject().put("argv", new JsonArray().add("sleep").add("20")), DEADLINE);
         Thread.sleep(300);
-        new ProcessBuilder("kill", "-9", Integer.toString(pid)).start().waitFor();
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
         Throwable failure = assertThrows(Exception.class, sleeping::await);
         DeadContextException dead = assertInstanceOf(DeadContextException.class, unwrap(failure));
         assertTrue(dead.getMessage().contains("KILL") || dead.getMessage().contains("signal"), dead.getMessage());
@@ -192,6 +193,25 @@ class OpenSshIntegrationTest {
         assertEquals(TestAccounts.LOGIN, stdout(again));
         int newPid = ((JsonObject) controller.contexts().get(spec).await().call("info", new JsonObject(), DEADLINE).await()).getInteger("pid");
         assertNotEquals(pid, newPid);
+    }
+
+    @Test
+    void aDroppedSshConnectionIsReopenedByTheNextCall() throws Exception {
+        ContextSpec spec = login(TestAccounts.OTHER);
+        assertEquals(TestAccounts.OTHER, stdout(exec(spec, "id", "-un")));
+        long before = sshd.publicKeyLogins(TestAccounts.OTHER);
+        // what a reboot or a network cut looks like from here: sshd's side of the connection dies
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().user().filter(TestAccounts.OTHER::equals).isPresent())
+                .filter(p -> p.info().command().filter(c -> c.endsWith("/sshd")).isPresent())
+                .forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (controller.contexts().live().stream().anyMatch(ctx -> ctx.key().equals(spec.key()))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(TestAccounts.OTHER, stdout(exec(spec, "id", "-un")));
+        assertEquals(1, sshd.publicKeyLogins(TestAccounts.OTHER) - before, sshd.log());
     }
 
     private static Throwable unwrap(Throwable t) {
