@@ -5,6 +5,7 @@ executable, `sleep 0`) over the real plugin; only the daemon is replaced, by a r
 """
 
 import base64
+import hashlib
 import json
 import os
 import shlex
@@ -110,6 +111,16 @@ class ModuleTest(_ConnectionTestCase):
         self.assertNotIn("cmd", body)
         self.assertEqual(json.loads(result["stdout"])["ping"], "pong")
         self.assertEqual(result["stderr"], "")
+
+    def test_module_zip_is_sent_only_when_the_daemon_asks_for_it(self):
+        command, payload = self.pipelined_module()
+        module_output = json.dumps({"ping": "pong"}).encode()
+        self.bridge.replies.append({"need_zip": True})
+        self.run_command(command, in_data=payload, reply=exec_reply(0, module_output))
+        (first_address, first), (second_address, second) = self.bridge.requests[-2:]
+        self.assertEqual((first_address, second_address), ("spindle.module", "spindle.module"))
+        self.assertIsNone(first["zip_b64"])
+        self.assertEqual(hashlib.sha1(base64.b64decode(second["zip_b64"])).hexdigest(), second["zip_sha1"])
 
     def test_module_under_sudo_runs_in_the_become_child(self):
         self.become("sudo", become_user="root", become_pass="pw", become_flags="-H -S -n", become_exe="sudo")

@@ -153,14 +153,18 @@ class SpindleConnectionBase(ConnectionBase):
         invocation = ansiballz.parse_module_invocation(launch, stdin) if stdin else None
         if invocation is None:
             return self._exec_plain(command, stdin, tty, become)
-        reply = self._request("spindle.module", self._with_cwd({
+        body = self._with_cwd({
             "zip_sha1": invocation.zip_sha1,
-            "zip_b64": invocation.zip_b64,
+            "zip_b64": None,  # the daemon asks for it (need_zip) only when no agent holds it yet
             "fqn": invocation.fqn,
             "params": invocation.params,
             "env": invocation.env,
             "timeout": None,
-        }), python=invocation.interpreter, become=become)
+        })
+        reply = self._request("spindle.module", body, python=invocation.interpreter, become=become)
+        if reply.get("need_zip"):
+            body["zip_b64"] = invocation.zip_b64
+            reply = self._request("spindle.module", body, python=invocation.interpreter, become=become)
         return _command_result(reply)
 
     def _exec_plain(self, command, stdin, tty, become):
@@ -204,7 +208,7 @@ class SpindleConnectionBase(ConnectionBase):
             reply = self._bridge().request(address, body)
         except bridge_client.DaemonError as e:
             if e.code in _UNREACHABLE_CODES:
-                raise self._unreachable(e.message, sent_data=bool(body.get("stdin_b64") or body.get("zip_b64")))
+                raise self._unreachable(e.message, sent_data=bool(body.get("stdin_b64") or body.get("zip_sha1")))
             if e.code == bridge_client.BECOME_FAILED:
                 raise AnsibleError(_become_failure_as_ansible_words_it(e.message, become))
             raise AnsibleError(e.message)
