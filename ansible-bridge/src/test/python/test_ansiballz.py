@@ -38,6 +38,7 @@ class ParseTest(unittest.TestCase):
         payload, invocation = self.invocation("ansible.builtin.command", COMMAND_ARGS, environment)
         self.assertIsNotNone(invocation)
         self.assertEqual(invocation.fqn, "ansible.modules.command")
+        self.assertIn(("ansible_%s_payload_" % invocation.name).encode(), payload)  # AnsiballZ's temp dir name
         self.assertEqual(json.loads(invocation.params), {"ANSIBLE_MODULE_ARGS": COMMAND_ARGS})
         self.assertEqual(invocation.env, environment)
         self.assertEqual(invocation.interpreter, "/usr/bin/python3")

@@ -26,7 +26,7 @@ from ansible.executor import module_common
 from ansible_spindle.shell_command import split_words
 
 ModuleInvocation = collections.namedtuple(
-    "ModuleInvocation", "interpreter env fqn params zip_b64 zip_sha1")
+    "ModuleInvocation", "interpreter env fqn name params zip_b64 zip_sha1")
 
 _WRAPPER_MARK = "\n_ANSIBALLZ_WRAPPER = True"
 _ZIPDATA_START = '\n    ZIPDATA = """'
@@ -51,8 +51,8 @@ def parse_module_invocation(command, stdin):
     if payload is None:
         return None
     interpreter, env = launch
-    fqn, params, zip_b64, zip_sha1 = payload
-    return ModuleInvocation(interpreter, env, fqn, params, zip_b64, zip_sha1)
+    fqn, name, params, zip_b64, zip_sha1 = payload
+    return ModuleInvocation(interpreter, env, fqn, name, params, zip_b64, zip_sha1)
 
 
 def _parse_launch(command):
@@ -75,7 +75,9 @@ def _parse_launch(command):
 
 
 def _parse_payload(stdin):
-    """(fqn, params JSON, zip base64, zip sha1) of an unmodified AnsiballZ payload, else None."""
+    """(fqn, name as invoked, params JSON, zip base64, zip sha1) of an unmodified AnsiballZ
+    payload, else None. The name (e.g. ansible.legacy.command) is what AnsiballZ names its
+    temp dir after, so tracebacks can show the same paths."""
     try:
         text = stdin.decode("utf-8")
     except UnicodeDecodeError:
@@ -111,4 +113,4 @@ def _parse_payload(stdin):
         return None
     if not isinstance(params_json, str):
         return None
-    return fqn.group(1), params_json, zipdata, hashlib.sha1(zip_bytes).hexdigest()
+    return fqn.group(1), module_name.group(1), params_json, zipdata, hashlib.sha1(zip_bytes).hexdigest()

@@ -157,6 +157,7 @@ class SpindleConnectionBase(ConnectionBase):
             "zip_sha1": invocation.zip_sha1,
             "zip_b64": None,  # the daemon asks for it (need_zip) only when no agent holds it yet
             "fqn": invocation.fqn,
+            "name": invocation.name,
             "params": invocation.params,
             "env": invocation.env,
             "timeout": None,

@@ -120,7 +120,7 @@ def run(spec):
 
 def _run_module(fqn, params, data, shown=None, codes=None):
     modlib = _modlib(data, fqn)
-    sys.meta_path.insert(0, ZipFinder(data, shown or shown_path(fqn), codes))
+    sys.meta_path.insert(0, ZipFinder(data, shown or shown_path(fqn.rpartition(".")[2]), codes))
     try:
         importlib.import_module("ansible.module_utils.basic")._ANSIBLE_ARGS = \
             params.encode("utf-8")
@@ -131,7 +131,10 @@ def _run_module(fqn, params, data, shown=None, codes=None):
     except SystemExit as exc:
         return _exit_status(exc)
     except BaseException as exc:
-        return _uncaught(type(exc), exc, exc.__traceback__.tb_next)
+        failure = exc
+    # The hook runs outside the except block, as CPython runs it: with no exception "being
+    # handled". A hook calling fail_json (the file module's does) then adds no traceback.
+    return _uncaught(type(failure), failure, failure.__traceback__.tb_next)
 
 
 def compile_zip(data, shown):
@@ -151,13 +154,13 @@ def compile_zip(data, shown):
     return marshal.dumps(codes)
 
 
-def shown_path(fqn):
+def shown_path(name):
     """The zip's name in tracebacks and __file__: where AnsiballZ would have unpacked it.
 
-    Nothing exists there (nor does it after a vanilla run); users and tests reading a
-    traceback see the same shape of path as with vanilla Ansible.
+    `name` is the module as Ansible invoked it (ansible.legacy.command, ping, ...), which is
+    what AnsiballZ names its temp dir after. Nothing exists there (nor does it after a vanilla
+    run); users and tests reading a traceback see the same shape of path as with vanilla.
     """
-    name = fqn.rpartition(".")[2]
     tag = "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(8))
     return "%s/ansible_%s_payload_%s/ansible_%s_payload.zip" % (
         os.environ.get("TMPDIR", "/tmp").rstrip("/") or "", name, tag, name)

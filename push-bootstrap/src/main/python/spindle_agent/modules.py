@@ -1,7 +1,8 @@
 """The `run_module` call: AnsiballZ payloads run in fresh processes from a fork server.
 
 Contract:
-- run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None) -> {"rc",
+- run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None,
+  name=None) -> {"rc",
   "stdout_b64", "stderr_b64"} as /bin/sh -c 'ENV... python3 && sleep 0' gives them for the
   pipelined payload (killed by signal N: rc 128+N, dash's line on stderr). zip_b64 must
   hash to zip_sha1; ZIPS keeps zips (LRU, ZIP_CACHE bytes); a zip neither sent nor held is
@@ -45,7 +46,7 @@ class ZipCache(object):
         self.limit = limit
         self.size = 0
         self._zips = collections.OrderedDict()
-        self._compiled = {}  # sha1 -> (shown path, marshalled code), dropped with the zip
+        self._compiled = {}  # sha1 -> {name: (shown path, marshalled code)}, dropped with the zip
         self._lock = threading.Lock()
 
     def get(self, sha1, zip_b64=None):
@@ -70,28 +71,28 @@ class ZipCache(object):
                     self._compiled.pop(evicted, None)
         return data
 
-    def compiled(self, sha1, data, fqn):
-        """(shown path, marshalled code of every .py in the zip), compiled once per zip.
+    def compiled(self, sha1, data, name):
+        """(shown path, marshalled code of every .py in the zip), compiled once per zip and name.
 
         Compiling ansible.module_utils is most of a small module's run time (about 45 ms for
         ping); the task process loads this in about a millisecond instead.
         """
         with self._lock:
-            known = self._compiled.get(sha1)
+            known = self._compiled.get(sha1, {}).get(name)
         if known is None:
             from .modrunner import compile_zip, shown_path
-            shown = shown_path(fqn)
+            shown = shown_path(name)
             known = (shown, compile_zip(data, shown))
             with self._lock:
                 if sha1 in self._zips:
-                    self._compiled[sha1] = known
+                    self._compiled.setdefault(sha1, {})[name] = known
         return known
 
 
 ZIPS = ZipCache()
 
 
-def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None):
+def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None, name=None):
     data = ZIPS.get(zip_sha1, zip_b64)
     if cwd is None:
         try:
@@ -99,7 +100,7 @@ def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None
         except OSError:
             cwd = None
     env = dict((str(k), str(v)) for k, v in (env or {}).items())
-    shown, code = ZIPS.compiled(zip_sha1, data, fqn)
+    shown, code = ZIPS.compiled(zip_sha1, data, name or fqn.rpartition(".")[2])
     spec = dump_json({"fqn": fqn, "params": params, "env": env, "cwd": cwd, "zip_len": len(data),
                       "shown": shown}) + b"\n" + data + code
     deadline = None if timeout is None else time.monotonic() + timeout

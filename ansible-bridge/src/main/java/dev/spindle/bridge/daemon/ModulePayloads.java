@@ -57,6 +57,7 @@ final class ModulePayloads {
                 .put("zip_sha1", request.getString("zip_sha1"))
                 .put("zip_b64", withZip ? request.getString("zip_b64") : null)
                 .put("fqn", request.getString("fqn"))
+                .put("name", request.getString("name"))
                 .put("params", request.getString("params", "{}"))
                 .put("env", request.getJsonObject("env", new JsonObject()))
                 .put("cwd", request.getString("cwd"))

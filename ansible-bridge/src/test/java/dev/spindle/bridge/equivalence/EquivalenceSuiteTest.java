@@ -1,6 +1,7 @@
 package dev.spindle.bridge.equivalence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -137,6 +138,19 @@ class EquivalenceSuiteTest {
         for (SuiteRun run : List.of(vanilla, candidate)) {
             assertEquals(List.of(), run.tmpChanges(), run.results().label() + " wrote under "
                     + TestAccounts.home(TestAccounts.LOGIN) + "/.ansible/tmp while running " + SuiteRunner.PIPELINED);
+        }
+    }
+
+    @Test
+    void noPasswordAppearsInEitherRunsOutputEvenAtVvv() throws IOException {
+        for (SuiteRun run : List.of(vanilla, candidate)) {
+            for (var output : run.outputs().entrySet()) {
+                String text = java.nio.file.Files.readString(output.getValue());
+                for (String secret : List.of(TestAccounts.LOGIN_PASSWORD, SuiteTarget.OTHER_PASSWORD)) {
+                    assertFalse(text.contains(secret), run.results().label() + " printed a become password while running "
+                            + output.getKey() + " (" + output.getValue() + ")");
+                }
+            }
         }
     }
 }

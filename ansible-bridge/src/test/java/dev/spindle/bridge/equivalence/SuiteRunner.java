@@ -70,7 +70,9 @@ final class SuiteRunner {
                 }
                 long loginsBefore = target.logins();
                 PlaybookRun.Outcome outcome = PlaybookRun.run(runDir, config, env,
-                        List.of("-e", "@" + vars, playbooks.resolve(playbook).toString()), PLAYBOOK_TIMEOUT);
+                        // -vvv: Spindle's request log and the agents' forwarded logs show, and the
+                        // test checks that no password does
+                        List.of("-vvv", "-e", "@" + vars, playbooks.resolve(playbook).toString()), PLAYBOOK_TIMEOUT);
                 logins.put(playbook, target.logins() - loginsBefore);
                 exitStatus.put(playbook, outcome.exitStatus());
                 outputs.put(playbook, Files.move(outcome.output(), runDir.resolve(playbook + ".out")));
