@@ -3,7 +3,6 @@ package dev.spindle.push.local;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -11,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.spindle.bus.transport.ByteTransport;
+import dev.spindle.push.StderrTail;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -23,13 +23,12 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class LocalProcessTransport implements ByteTransport {
 
-    private static final int STDERR_TAIL = 4096;
     private static final int CLOSE_GRACE_SECONDS = 5;
 
     private final Process process;
     private final String description;
     private final ExecutorService writer;
-    private final StringBuilder stderrTail = new StringBuilder();
+    private final StderrTail stderrTail = new StderrTail();
     private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     private LocalProcessTransport(Process process, String description) {
@@ -72,7 +71,7 @@ public final class LocalProcessTransport implements ByteTransport {
 
     @Override
     public void handlers(Handler<Buffer> onData, Handler<String> onClosed) {
-        Thread stderr = daemon(() -> copy(process.getErrorStream(), this::keepStderr), "spindle-local-stderr-" + process.pid());
+        Thread stderr = daemon(() -> copy(process.getErrorStream(), stderrTail::append), "spindle-local-stderr-" + process.pid());
         Thread stdout = daemon(() -> {
             copy(process.getInputStream(), bytes -> onData.handle(Buffer.buffer(bytes)));
             onClosed.handle(closeReason(stderr));
@@ -92,14 +91,6 @@ public final class LocalProcessTransport implements ByteTransport {
         }
     }
 
-    private void keepStderr(byte[] bytes) {
-        synchronized (stderrTail) {
-            stderrTail.append(new String(bytes, StandardCharsets.UTF_8));
-            if (stderrTail.length() > STDERR_TAIL) {
-                stderrTail.delete(0, stderrTail.length() - STDERR_TAIL);
-            }
-        }
-    }
 
     private String closeReason(Thread stderrReader) {
         int status;
@@ -111,12 +102,8 @@ public final class LocalProcessTransport implements ByteTransport {
             return "agent " + description + " was abandoned";
         }
         writer.shutdownNow();
-        String stderr;
-        synchronized (stderrTail) {
-            stderr = stderrTail.toString().strip();
-        }
         String how = status > 128 ? "was killed by signal " + (status - 128) : "exited with status " + status;
-        return "agent " + description + " " + how + (stderr.isEmpty() ? "" : "; stderr: " + stderr);
+        return "agent " + description + " " + how + stderrTail.asReasonSuffix();
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.spindle.bus.transport.ByteTransport;
+import dev.spindle.push.StderrTail;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -27,12 +28,11 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 public final class SshChannelTransport implements ByteTransport {
 
     private static final int READ_CHUNK = 64 * 1024;
-    private static final int STDERR_TAIL = 4096;
 
     private final ChannelExec channel;
     private final String description;
     private final Queue<PendingWrite> writes = new ArrayDeque<>();
-    private final StringBuilder stderrTail = new StringBuilder();
+    private final StderrTail stderrTail = new StderrTail();
     private boolean writing;
     private long queuedBytes;
 
@@ -109,7 +109,7 @@ public final class SshChannelTransport implements ByteTransport {
         channel.addCloseFutureListener(f -> stderrDrained.completeOnTimeout(null, 1, TimeUnit.SECONDS)
                 .thenRun(() -> onClosed.handle(closeReason())));
         pump(channel.getAsyncOut(), bytes -> onData.handle(Buffer.buffer(bytes)), () -> { });
-        pump(channel.getAsyncErr(), this::keepStderr, () -> stderrDrained.complete(null));
+        pump(channel.getAsyncErr(), stderrTail::append, () -> stderrDrained.complete(null));
     }
 
     /**
@@ -150,26 +150,14 @@ public final class SshChannelTransport implements ByteTransport {
         return true;
     }
 
-    private void keepStderr(byte[] bytes) {
-        synchronized (stderrTail) {
-            stderrTail.append(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
-            if (stderrTail.length() > STDERR_TAIL) {
-                stderrTail.delete(0, stderrTail.length() - STDERR_TAIL);
-            }
-        }
-    }
 
     private String closeReason() {
         Integer status = channel.getExitStatus();
         String signal = channel.getExitSignal();
-        String stderr;
-        synchronized (stderrTail) {
-            stderr = stderrTail.toString().strip();
-        }
         String how = status != null ? "exited with status " + status
                 : signal != null ? "was killed by signal " + signal
                 : "lost its SSH channel";
-        return "agent on " + description + " " + how + (stderr.isEmpty() ? "" : "; stderr: " + stderr);
+        return "agent on " + description + " " + how + stderrTail.asReasonSuffix();
     }
 
     @Override
