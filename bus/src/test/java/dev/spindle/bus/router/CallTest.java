@@ -15,25 +15,20 @@ import dev.spindle.bus.testing.RouterHarness.Connection;
 import dev.spindle.bus.transport.ByteTransport;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
+import static dev.spindle.bus.testing.RouterHarness.DEADLINE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Request and reply through the router: results, remote errors, deadlines, cancellation, dead streams. */
 class CallTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(10);
-
-    private final RouterHarness harness = new RouterHarness();
-
-    @AfterEach
-    void close() {
-        harness.close();
-    }
+    @RegisterExtension
+    final RouterHarness harness = new RouterHarness();
 
     @Test
     void replyCompletesTheCallWithItsJsonValue() {

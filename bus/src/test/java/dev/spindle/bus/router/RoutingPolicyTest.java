@@ -9,11 +9,12 @@ import dev.spindle.bus.testing.RouterHarness;
 import dev.spindle.bus.testing.RouterHarness.Connection;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
+import static dev.spindle.bus.testing.RouterHarness.DEADLINE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,14 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RoutingPolicyTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(10);
-
-    private final RouterHarness harness = new RouterHarness();
-
-    @AfterEach
-    void close() {
-        harness.close();
-    }
+    @RegisterExtension
+    final RouterHarness harness = new RouterHarness();
 
     @Test
     void callFromAnAgentToTheControllerIsDropped() {

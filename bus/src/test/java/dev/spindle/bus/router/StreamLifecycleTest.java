@@ -10,27 +10,21 @@ import dev.spindle.bus.testing.RouterHarness;
 import dev.spindle.bus.testing.RouterHarness.Connection;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static dev.spindle.bus.testing.RouterHarness.DEADLINE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A stream from attach to close: login noise, the ready marker, protocol errors, the pipe ending, detach. */
 class StreamLifecycleTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(10);
-
-    private final RouterHarness harness = new RouterHarness();
-
-    @AfterEach
-    void close() {
-        harness.close();
-    }
+    @RegisterExtension
+    final RouterHarness harness = new RouterHarness();
 
     @Test
     void loginNoiseBeforeTheMarkerBecomesPreambleLogLines() {

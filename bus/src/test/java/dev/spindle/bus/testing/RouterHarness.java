@@ -6,13 +6,20 @@ import dev.spindle.bus.router.IdBlock;
 import dev.spindle.bus.router.Router;
 import dev.spindle.bus.router.RouterOptions;
 import io.vertx.core.Vertx;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A Vert.x instance and a router with fake agents attached; close it after each test. */
-public final class RouterHarness implements AutoCloseable {
+public final class RouterHarness implements AutoCloseable, AfterEachCallback {
+
+    /** How long a test waits for any one answer. */
+    public static final Duration DEADLINE = Duration.ofSeconds(10);
+
 
     /** A fake agent attached to the router, and the stream the router made for it. */
     public record Connection(FakeAgent agent, AgentStream stream) {
@@ -63,6 +70,12 @@ public final class RouterHarness implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted");
         }
+    }
+
+    /** Registered with {@code @RegisterExtension}, the harness closes itself after each test. */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override
