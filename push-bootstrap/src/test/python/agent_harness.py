@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
@@ -261,3 +262,24 @@ class AgentProcess(object):
         if self.process.returncode is None:
             self.process.kill()
             self.wait()
+
+
+class SharedAgentTestCase(unittest.TestCase):
+    """One agent for a whole test class: started with agent_options(), closed after the class
+    and checked to have exited 0 (and, unless quiet_stderr is False, said nothing on stderr)."""
+
+    quiet_stderr = True
+
+    @classmethod
+    def agent_options(cls):
+        return {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.agent = AgentProcess(**cls.agent_options())
+        cls.controller = cls.agent.controller
+
+    @classmethod
+    def tearDownClass(cls):
+        status, stderr = cls.agent.close()
+        assert status == 0 and (stderr == "" or not cls.quiet_stderr), (status, stderr)

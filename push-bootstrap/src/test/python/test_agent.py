@@ -9,9 +9,15 @@ import time
 import unittest
 
 from agent_harness import (
-    AGENT_ID, AgentProcess, RemoteError, children_of, decoded, forkserver_pid, pid_alive,
-    wait_until,
-)
+    AGENT_ID,
+    AgentProcess,
+    children_of,
+    decoded,
+    forkserver_pid,
+    pid_alive,
+    RemoteError,
+    SharedAgentTestCase,
+    wait_until)
 from ansiballz import TinyPayload
 from spindle_agent.framing import encode
 from spindle_agent.protocol import MAX_FRAME
@@ -37,17 +43,13 @@ def other_pythons():
     return sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin", "python3")))
 
 
-class AgentTest(unittest.TestCase):
+class AgentTest(SharedAgentTestCase):
+
+    quiet_stderr = False
 
     @classmethod
-    def setUpClass(cls):
-        cls.agent = AgentProcess(MODULES, source_roots=["spindletest_agent"])
-        cls.controller = cls.agent.controller
-
-    @classmethod
-    def tearDownClass(cls):
-        status, stderr = cls.agent.close()
-        assert status == 0, (status, stderr)
+    def agent_options(cls):
+        return dict(module_sources=MODULES, source_roots=["spindletest_agent"])
 
     def call(self, fn, **kw):
         return self.controller.call(fn, **kw)

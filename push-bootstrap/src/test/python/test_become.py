@@ -11,8 +11,13 @@ import time
 import unittest
 
 from agent_harness import (
-    AGENT_ID, AgentProcess, RemoteError, children_of, decoded, forkserver_pid, wait_until,
-)
+    AGENT_ID,
+    children_of,
+    decoded,
+    forkserver_pid,
+    RemoteError,
+    SharedAgentTestCase,
+    wait_until)
 from ansiballz import TinyPayload
 from spindle_agent.become import PromptWatcher, become_argv
 from spindle_agent.errors import BecomeError
@@ -128,7 +133,7 @@ class PromptWatcherTest(unittest.TestCase):
         self.assertEqual(watcher.transcript, "Password: [password]")
 
 
-class BecomeTestCase(unittest.TestCase):
+class BecomeTestCase(SharedAgentTestCase):
 
     def spawn(self, context_id, method="sudo", user="root", **kw):
         kw.setdefault("python", sys.executable)
@@ -153,6 +158,8 @@ class BecomeTestCase(unittest.TestCase):
 
 class FakeSudoTest(BecomeTestCase):
 
+    quiet_stderr = False
+
     @classmethod
     def setUpClass(cls):
         cls.bin = tempfile.mkdtemp(prefix="spindle-fake-sudo-")
@@ -161,15 +168,18 @@ class FakeSudoTest(BecomeTestCase):
             f.write(FAKE_SUDO.format(python=sys.executable, good=GOOD_PASSWORD,
                                      marker=READY_MARKER, log=HANDLE_LOG, forger=FORGER_ID))
         os.chmod(path, 0o755)
-        env = dict(os.environ, PATH=cls.bin + os.pathsep + os.environ["PATH"])
-        cls.agent = AgentProcess(env=env)
-        cls.controller = cls.agent.controller
+        super().setUpClass()
+
+    @classmethod
+    def agent_options(cls):
+        return dict(env=dict(os.environ, PATH=cls.bin + os.pathsep + os.environ["PATH"]))
 
     @classmethod
     def tearDownClass(cls):
-        status, stderr = cls.agent.close()
-        shutil.rmtree(cls.bin)
-        assert status == 0, (status, stderr)
+        try:
+            super().tearDownClass()
+        finally:
+            shutil.rmtree(cls.bin)
 
     def tearDown(self):
         for password in (GOOD_PASSWORD, "wrong horse"):
@@ -247,14 +257,6 @@ class FakeSudoTest(BecomeTestCase):
 @unittest.skipUnless(os.geteuid() == 0, "real sudo and su tests need root (no password)")
 class RealBecomeTest(BecomeTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.agent = AgentProcess()
-        cls.controller = cls.agent.controller
-
-    @classmethod
-    def tearDownClass(cls):
-        assert cls.agent.close() == (0, "")
 
     @unittest.skipUnless(shutil.which("sudo"), "sudo is not installed")
     def test_sudo_to_root(self):

@@ -11,7 +11,7 @@ import tempfile
 import time
 import unittest
 
-from agent_harness import AgentProcess, RemoteError
+from agent_harness import RemoteError, SharedAgentTestCase
 
 CHUNK = 128 * 1024
 
@@ -26,17 +26,12 @@ def current_umask():
     return mask
 
 
-class FilesTestCase(unittest.TestCase):
+class FilesTestCase(SharedAgentTestCase):
     config = {}
 
     @classmethod
-    def setUpClass(cls):
-        cls.agent = AgentProcess(**cls.config)
-        cls.controller = cls.agent.controller
-
-    @classmethod
-    def tearDownClass(cls):
-        assert cls.agent.close() == (0, "")
+    def agent_options(cls):
+        return cls.config
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="spindle-files-")

@@ -3,7 +3,7 @@ positive and negative caching, everything else left alone."""
 
 import unittest
 
-from agent_harness import AGENT_ID, AgentProcess, RemoteError
+from agent_harness import AGENT_ID, RemoteError, SharedAgentTestCase
 from spindle_agent.importer import SourceFinder
 
 MODULES = {
@@ -13,16 +13,11 @@ MODULES = {
 }
 
 
-class RemoteImportTest(unittest.TestCase):
+class RemoteImportTest(SharedAgentTestCase):
 
     @classmethod
-    def setUpClass(cls):
-        cls.agent = AgentProcess(MODULES, source_roots=["spindletest_pkg"])
-        cls.controller = cls.agent.controller
-
-    @classmethod
-    def tearDownClass(cls):
-        assert cls.agent.close() == (0, "")
+    def agent_options(cls):
+        return dict(module_sources=MODULES, source_roots=["spindletest_pkg"])
 
     def requests_for(self, prefix):
         return [name for src, name in self.controller.source_requests if name.startswith(prefix)]

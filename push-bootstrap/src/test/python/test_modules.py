@@ -13,8 +13,14 @@ import time
 import unittest
 
 from agent_harness import (
-    AgentProcess, RemoteError, children_of, decoded, forkserver_pid, pid_alive, wait_until,
-)
+    AgentProcess,
+    children_of,
+    decoded,
+    forkserver_pid,
+    pid_alive,
+    RemoteError,
+    SharedAgentTestCase,
+    wait_until)
 from ansiballz import SYSTEM_PYTHON, TinyPayload, ansible_available, build_payloads
 from spindle_agent.errors import UnknownPayload
 from spindle_agent.modules import ZipCache
@@ -78,20 +84,26 @@ class Sandbox(object):
 
 
 @unittest.skipUnless(ansible_available(), "%s cannot import ansible" % SYSTEM_PYTHON)
-class AnsiballZTest(unittest.TestCase):
+class AnsiballZTest(SharedAgentTestCase):
+
+    quiet_stderr = False
 
     @classmethod
     def setUpClass(cls):
         cls.payloads = build_payloads()
         cls.sandbox = Sandbox()
-        cls.agent = AgentProcess(python=SYSTEM_PYTHON, env=cls.sandbox.env, cwd=cls.sandbox.home)
-        cls.controller = cls.agent.controller
+        super().setUpClass()
+
+    @classmethod
+    def agent_options(cls):
+        return dict(python=SYSTEM_PYTHON, env=cls.sandbox.env, cwd=cls.sandbox.home)
 
     @classmethod
     def tearDownClass(cls):
-        status, stderr = cls.agent.close()
-        cls.sandbox.remove()
-        assert status == 0, (status, stderr)
+        try:
+            super().tearDownClass()
+        finally:
+            cls.sandbox.remove()
 
     def run_module(self, name, args, env=None, send_zip=True, timeout=None, reply_timeout=30):
         payload = self.payloads[name]
@@ -264,19 +276,14 @@ class AnsiballZTest(unittest.TestCase):
                          % (statistics.median(samples) * 1e3, len(samples)))
 
 
-class TinyModuleTest(unittest.TestCase):
+class TinyModuleTest(SharedAgentTestCase):
     """The fork server with hand-made zips: no Ansible needed, so any Python."""
 
     python = sys.executable
 
     @classmethod
-    def setUpClass(cls):
-        cls.agent = AgentProcess(python=cls.python)
-        cls.controller = cls.agent.controller
-
-    @classmethod
-    def tearDownClass(cls):
-        assert cls.agent.close() == (0, "")
+    def agent_options(cls):
+        return dict(python=cls.python)
 
     def run_tiny(self, payload, **kw):
         return decoded(self.controller.call("run_module", **payload.kw(**kw)))

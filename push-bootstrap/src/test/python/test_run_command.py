@@ -6,23 +6,24 @@ import pwd
 import time
 import unittest
 
-from agent_harness import AgentProcess, RemoteError, children_of, decoded, pid_alive, wait_until
+from agent_harness import (
+    children_of,
+    decoded,
+    pid_alive,
+    RemoteError,
+    SharedAgentTestCase,
+    wait_until)
 
 
 def b64(data):
     return base64.b64encode(data).decode("ascii")
 
 
-class RunCommandTest(unittest.TestCase):
+class RunCommandTest(SharedAgentTestCase):
 
     @classmethod
-    def setUpClass(cls):
-        cls.agent = AgentProcess(env=dict(os.environ, SPINDLE_AGENT_ENV="from the agent"))
-        cls.controller = cls.agent.controller
-
-    @classmethod
-    def tearDownClass(cls):
-        assert cls.agent.close() == (0, "")
+    def agent_options(cls):
+        return dict(env=dict(os.environ, SPINDLE_AGENT_ENV="from the agent"))
 
     def run_command(self, cmd, stdin=None, pty=False, timeout=None):
         return decoded(self.controller.call(
