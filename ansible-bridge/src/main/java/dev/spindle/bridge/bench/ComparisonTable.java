@@ -67,9 +67,7 @@ final class ComparisonTable {
         if (runs.stream().anyMatch(m -> metric.apply(m).isEmpty())) {
             return OptionalLong.empty();
         }
-        long[] values = runs.stream().mapToLong(m -> metric.apply(m).getAsLong()).sorted().toArray();
-        int middle = values.length / 2;
-        return OptionalLong.of(values.length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2);
+        return OptionalLong.of(Sample.of(runs.stream().mapToLong(m -> metric.apply(m).getAsLong()).toArray()).median());
     }
 
     static String seconds(Duration duration) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import dev.spindle.bridge.bench.Sample;
 import dev.spindle.push.AgentContext;
 import dev.spindle.push.ContextSpec;
 import dev.spindle.push.Controller;
@@ -63,7 +64,7 @@ final class SpineBenchmark {
                 long bytesBefore = ctx.stream().bytesOut() + ctx.stream().bytesIn();
                 long[] warm = warmCalls(ctx);
                 long perCall = (ctx.stream().bytesOut() + ctx.stream().bytesIn() - bytesBefore) / (WARMUP_CALLS + WARM_CALLS);
-                report(Stats.of(spindle), Stats.of(openssh), Stats.of(loginOnly), Stats.of(warm), perCall,
+                report(Sample.of(spindle), Sample.of(openssh), Sample.of(loginOnly), Sample.of(warm), perCall,
                         sshd.publicKeyLogins(user) - loginsBefore);
             }
             return 0;
@@ -120,26 +121,34 @@ final class SpineBenchmark {
         return nanos;
     }
 
-    private void report(Stats spindle, Stats openssh, Stats loginOnly, Stats warm, long bytesPerCall, long logins) {
+    private void report(Sample spindle, Sample openssh, Sample loginOnly, Sample warm, long bytesPerCall, long logins) {
         byte[] stage2 = new AgentStages(AgentSources.bundled())
                 .stage2(new AgentConfig(1000, 0, "bench@127.0.0.1", AgentConfig.INFO, List.of()));
         int stage1 = AgentStages.command(null, stage2.length).length();
         System.out.println("Spindle spine benchmark (OpenSSH on 127.0.0.1, login " + user + ", this machine, one run)");
         System.out.printf("  %-52s %12s %12s%n", "", "median", "p99");
         System.out.printf("  %-52s %12s %12s   goal < 250 ms%n", "cold: connect + bootstrap + first result (Spindle)",
-                Stats.millis(spindle.median()), Stats.millis(spindle.percentile(99)));
+                millis(spindle.median()), millis(spindle.percentile(99)));
         System.out.printf("  %-52s %12s %12s%n", "cold: ssh host python3 -c pass (OpenSSH client)",
-                Stats.millis(openssh.median()), Stats.millis(openssh.percentile(99)));
+                millis(openssh.median()), millis(openssh.percentile(99)));
         System.out.printf("  %-52s %12.2fx%n", "  ratio Spindle / OpenSSH", (double) spindle.median() / openssh.median());
         System.out.printf("  %-52s %12s %12s%n", "  of which SSH connect + auth alone (MINA)",
-                Stats.millis(loginOnly.median()), Stats.millis(loginOnly.percentile(99)));
+                millis(loginOnly.median()), millis(loginOnly.percentile(99)));
         System.out.printf("  %-52s %12s %12s   goal median < 300 µs%n", "warm: no-op call round trip (" + WARM_CALLS + " calls)",
-                Stats.micros(warm.median()), Stats.micros(warm.percentile(99)));
+                micros(warm.median()), micros(warm.percentile(99)));
         System.out.printf("  %-52s %12d B%n", "bootstrap: stage 1 command line", stage1);
         System.out.printf("  %-52s %12d B   goal < 30 KiB (total %d B)%n", "bootstrap: stage 2 (compressed agent)",
                 stage2.length, stage1 + stage2.length);
         System.out.printf("  %-52s %12d B%n", "warm call: frame bytes, both directions", bytesPerCall);
         System.out.printf("  %-52s %12d%n", "SSH logins in sshd's log for all " + (WARMUP_CALLS + WARM_CALLS) + " warm calls", logins);
+    }
+
+    private static String millis(long nanos) {
+        return String.format("%.1f ms", nanos / 1e6);
+    }
+
+    private static String micros(long nanos) {
+        return String.format("%.0f µs", nanos / 1e3);
     }
 
     private static void deleteQuietly(Path dir) {
