@@ -288,19 +288,18 @@ class TinyModuleTest(SharedAgentTestCase):
     def run_tiny(self, payload, **kw):
         return decoded(self.controller.call("run_module", **payload.kw(**kw)))
 
-    def test_fork_time(self):
+    def test_warm_tasks_fork_from_one_server(self):
+        # How fast a fork is belongs in the benchmark (./spindle bench spine), not here: this
+        # only checks that warm tasks are forked from the same, still-running server.
         payload = TinyPayload('print("{}")\n')
         self.run_tiny(payload)
-        samples = []
-        for _ in range(200):
-            started = time.perf_counter()
+        server = self.controller.call("stats")["forkserver"]
+        for _ in range(20):
             self.assertEqual(self.run_tiny(payload, send_zip=False), (0, b"{}\n", b""))
-            samples.append(time.perf_counter() - started)
         stats = self.controller.call("stats")["forkserver"]
-        sys.stderr.write("\nfork server: fork (request to forked) median %.3f ms; tiny module "
-                         "round trip median %.2f ms, over 200 tasks\n"
-                         % (stats["fork_ms"], statistics.median(samples) * 1e3))
-        self.assertLess(stats["fork_ms"], 5.0)
+        self.assertEqual((stats["pid"], stats["restarts"]), (server["pid"], server["restarts"]))
+        self.assertEqual(stats["tasks"], server["tasks"] + 20)
+        self.assertIsNotNone(stats["fork_ms"])
 
     def test_packages_data_and_params(self):
         payload = TinyPayload(

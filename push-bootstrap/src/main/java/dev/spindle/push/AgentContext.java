@@ -3,9 +3,9 @@ package dev.spindle.push;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.spindle.bus.router.AgentStream;
 import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.bus.call.RemoteException;
+import dev.spindle.bus.router.AgentStream;
 import dev.spindle.bus.router.Router;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -29,11 +29,11 @@ public final class AgentContext {
     private final boolean passwordPrompted;
     private volatile boolean dead;
 
-    AgentContext(Router router, int id, String key, String name, AgentStream stream) {
+    public AgentContext(Router router, int id, String key, String name, AgentStream stream) {
         this(router, id, key, name, stream, false);
     }
 
-    AgentContext(Router router, int id, String key, String name, AgentStream stream, boolean passwordPrompted) {
+    public AgentContext(Router router, int id, String key, String name, AgentStream stream, boolean passwordPrompted) {
         this.passwordPrompted = passwordPrompted;
         this.router = router;
         this.id = id;
@@ -102,7 +102,7 @@ public final class AgentContext {
     }
 
     /** An unused id from this login agent's block for a become child. */
-    int allocateChildId() {
+    public int allocateChildId() {
         int childId = nextChild.getAndIncrement();
         if (!stream.block().contains(childId)) {
             throw new IllegalStateException("context " + name + " has used up its " + stream.block().size() + " ids");

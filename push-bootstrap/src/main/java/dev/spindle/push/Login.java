@@ -21,6 +21,9 @@ public sealed interface Login {
      */
     String key();
 
+    /** The same login with another interpreter (empty: discover one). */
+    Login withPython(Optional<String> python);
+
     record Ssh(SshOptions options, Optional<String> python) implements Login {
         @Override
         public String displayName() {
@@ -30,6 +33,11 @@ public sealed interface Login {
         @Override
         public String key() {
             return "ssh:" + options.loginKey() + python.map(p -> "?python=" + p).orElse("");
+        }
+
+        @Override
+        public Ssh withPython(Optional<String> python) {
+            return new Ssh(options, python);
         }
     }
 
@@ -42,6 +50,11 @@ public sealed interface Login {
         @Override
         public String key() {
             return "local:" + System.getProperty("user.name") + python.map(p -> "?python=" + p).orElse("");
+        }
+
+        @Override
+        public Local withPython(Optional<String> python) {
+            return new Local(python);
         }
     }
 }

@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import dev.spindle.bus.router.RouterOptions;
-import dev.spindle.push.Controller;
+import dev.spindle.controller.Controller;
+import dev.spindle.controller.Durations;
+import dev.spindle.controller.RunLeases;
+import dev.spindle.controller.RuntimeDir;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.SocketAddress;

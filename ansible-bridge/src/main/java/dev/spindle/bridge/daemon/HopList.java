@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import dev.spindle.controller.BadRequestException;
 import dev.spindle.push.Become;
 import dev.spindle.push.ContextSpec;
 import dev.spindle.push.Login;

@@ -7,9 +7,16 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
+import dev.spindle.controller.BadRequestException;
+import dev.spindle.controller.Controller;
+import dev.spindle.controller.Failure;
+import dev.spindle.controller.FileTransfers;
+import dev.spindle.controller.Interpreters;
+import dev.spindle.controller.ModulePayloads;
+import dev.spindle.controller.RecentAgentLogs;
+import dev.spindle.controller.RunLeases;
 import dev.spindle.push.AgentContext;
 import dev.spindle.push.ContextSpec;
-import dev.spindle.push.Controller;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;

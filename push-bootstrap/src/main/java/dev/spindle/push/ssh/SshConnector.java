@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.spindle.push.Connector;
+import dev.spindle.push.Login;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * still connecting. The handshake uses MINA's blocking API on a worker pool of its own;
  * channel data then flows asynchronously ({@link SshChannelTransport}).
  */
-public final class SshConnector implements AutoCloseable {
+public final class SshConnector implements Connector<Login.Ssh> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
     private static final List<String> DEFAULT_IDENTITIES = List.of("id_ed25519", "id_ecdsa", "id_rsa");
@@ -61,6 +63,21 @@ public final class SshConnector implements AutoCloseable {
         });
         // forget a failed attempt so the next caller tries again, but never a newer one
         return session.onFailure(e -> sessions.remove(key, session));
+    }
+
+    @Override
+    public Class<Login.Ssh> loginType() {
+        return Login.Ssh.class;
+    }
+
+    @Override
+    public Future<SshChannelTransport> open(Login.Ssh login, String command) {
+        return exec(login.options(), command);
+    }
+
+    @Override
+    public void forget(Login.Ssh login) {
+        forget(login.options());
     }
 
     /** Opens an exec channel running {@code command} with asynchronous streams. */

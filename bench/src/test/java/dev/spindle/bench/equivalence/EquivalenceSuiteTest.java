@@ -1,0 +1,156 @@
+package dev.spindle.bench.equivalence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import dev.spindle.bench.PlaybookRun;
+import dev.spindle.bench.RepositoryLayout;
+import dev.spindle.bench.SpindleDaemon;
+import dev.spindle.bench.Transport;
+import dev.spindle.testkit.OpenSshServer;
+import dev.spindle.testkit.TestAccounts;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The equivalence suite (ansible-bridge/src/test/playbooks): the same playbooks against a real
+ * OpenSSH server on loopback, once with vanilla ssh (pipelining, ControlPersist) and once with
+ * spindle_ssh, must give the same result for every task and host, key by key, after
+ * {@link PerRunValues}. Needs root (test users, sudo), sshd and ansible-playbook; skipped
+ * otherwise. {@code -Dspindle.equivalence.candidate=ssh} runs vanilla against vanilla, which
+ * checks that the normalization leaves no run-to-run noise.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EquivalenceSuiteTest {
+
+    private static final String CANDIDATE_PROPERTY = "spindle.equivalence.candidate";
+    private static final int BIG_FILE_BYTES = 20 * 1024 * 1024;
+
+    /** Kept when a test fails: the failure message points at the playbooks' outputs in it. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path dir;
+    private SuiteRun vanilla;
+    private SuiteRun candidate;
+
+    @BeforeAll
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void runTheSuiteUnderBothTransports() throws Exception {
+        assumeTrue(TestAccounts.canCreate(), "needs root and sudo: the suite creates test users and sets a password");
+        assumeTrue(OpenSshServer.available(), "needs /usr/sbin/sshd and ssh-keygen (apt-get install openssh-server)");
+        assumeTrue(PlaybookRun.available(), "needs ansible-playbook on the PATH (apt-get install ansible-core)");
+        RepositoryLayout repo = RepositoryLayout.ofRunningCode();
+        Transport candidateTransport = candidateTransport();
+        if (candidateTransport == Transport.SPINDLE_SSH) {
+            assumeTrue(Files.isRegularFile(repo.spindleSshPlugin()), "no spindle_ssh plugin at " + repo.spindleSshPlugin()
+                    + "; -D" + CANDIDATE_PROPERTY + "=ssh runs the suite vanilla against vanilla");
+        }
+        // sshd reads authorized_keys as the logging-in user, who must be able to walk down to it
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        Path bigFile = writeBigFile(dir.resolve("big.bin"));
+        Path launcher = SpindleDaemon.writeLauncher(dir);
+        try (SuiteTarget target = SuiteTarget.start(dir.resolve("sshd"))) {
+            SuiteRunner runner = new SuiteRunner(target, repo, bigFile, launcher);
+            boolean againstItself = candidateTransport == Transport.VANILLA_SSH;
+            vanilla = runner.run(Transport.VANILLA_SSH, againstItself ? "vanilla ssh, 1st run" : "vanilla ssh", dir.resolve("vanilla"));
+            candidate = runner.run(candidateTransport, againstItself ? "vanilla ssh, 2nd run" : candidateTransport.label(),
+                    dir.resolve("candidate"));
+        }
+    }
+
+    private static Transport candidateTransport() {
+        String name = System.getProperty(CANDIDATE_PROPERTY, Transport.SPINDLE_SSH.pluginName());
+        for (Transport transport : Transport.values()) {
+            if (transport.pluginName().equals(name)) {
+                return transport;
+            }
+        }
+        throw new IllegalArgumentException(CANDIDATE_PROPERTY + " must be spindle_ssh or ssh, not " + name);
+    }
+
+    /** Incompressible and the same every time: ssh's -C can't shrink it, and a failure is reproducible. */
+    private static Path writeBigFile(Path file) throws IOException {
+        byte[] chunk = new byte[1024 * 1024];
+        Random random = new Random(20);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int written = 0; written < BIG_FILE_BYTES; written += chunk.length) {
+                random.nextBytes(chunk);
+                out.write(chunk);
+            }
+        }
+        return file;
+    }
+
+    @Test
+    void everyTaskResultMatchesVanillaSsh() throws IOException {
+        assertVanillaRanEveryPlaybookToTheEnd();
+        List<Difference> differences = Difference.between(vanilla.results(), candidate.results());
+        vanilla.exitStatus().forEach((playbook, status) -> {
+            Integer other = candidate.exitStatus().get(playbook);
+            if (!status.equals(other)) {
+                differences.add(new Difference(new RecordedRun.TaskOnHost(playbook, "ansible-playbook", "controller"),
+                        "exit status", status.toString(), String.valueOf(other)));
+            }
+        });
+        System.out.printf("equivalence: %d results of %d tasks compared (%s, %s)%n", vanilla.results().resultCount(),
+                vanilla.results().results().size(), vanilla.results().label(), candidate.results().label());
+        if (!differences.isEmpty()) {
+            fail(Difference.report(differences, vanilla.results().label(), candidate.results().label())
+                    + "\noutputs: " + candidate.outputs().values());
+        }
+    }
+
+    private void assertVanillaRanEveryPlaybookToTheEnd() throws IOException {
+        for (Map.Entry<String, Integer> entry : vanilla.exitStatus().entrySet()) {
+            if (entry.getValue() != 0) {
+                fail("the suite itself is broken: " + entry.getKey() + " failed under vanilla ssh:\n"
+                        + Files.readString(vanilla.outputs().get(entry.getKey())));
+            }
+        }
+        assertTrue(vanilla.results().resultCount() > 0, "the spindle_record callback recorded nothing");
+    }
+
+    @Test
+    void spindleLogsInOncePerHostAndUserForTheWholeSuite() {
+        assumeTrue(candidate.transport() == Transport.SPINDLE_SSH, "only spindle_ssh promises one login");
+        // one reachable host and one login user; become (sudo, su) reuses that login
+        assertEquals(1, candidate.totalLogins(), "SSH logins sshd accepted, per playbook: " + candidate.logins());
+    }
+
+    @Test
+    void pipelinedTasksWriteNothingUnderTheLoginUsersAnsibleTmp() {
+        for (SuiteRun run : List.of(vanilla, candidate)) {
+            assertEquals(List.of(), run.tmpChanges(), run.results().label() + " wrote under "
+                    + TestAccounts.home(TestAccounts.LOGIN) + "/.ansible/tmp while running " + SuiteRunner.PIPELINED);
+        }
+    }
+
+    @Test
+    void noPasswordAppearsInEitherRunsOutputEvenAtVvv() throws IOException {
+        for (SuiteRun run : List.of(vanilla, candidate)) {
+            for (var output : run.outputs().entrySet()) {
+                String text = java.nio.file.Files.readString(output.getValue());
+                for (String secret : List.of(TestAccounts.loginPassword(), TestAccounts.otherPassword())) {
+                    assertFalse(text.contains(secret), run.results().label() + " printed a become password while running "
+                            + output.getKey() + " (" + output.getValue() + ")");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.spindle.bench.equivalence;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeSet;
+
+import dev.spindle.bench.Transport;
+
+/**
+ * What one transport's run of the whole suite produced: the recorded results, and per
+ * playbook the exit status, the SSH logins sshd accepted meanwhile, and the output file.
+ * {@code tmpBefore}/{@code tmpAfter} bracket the pipelined-only playbook.
+ */
+record SuiteRun(Transport transport, RecordedRun results, Map<String, Integer> exitStatus, Map<String, Long> logins,
+                Map<String, Path> outputs, SortedMap<String, String> tmpBefore, SortedMap<String, String> tmpAfter) {
+
+    /** What changed under ~/.ansible/tmp while the pipelined-only playbook ran, one line per path. */
+    List<String> tmpChanges() {
+        Set<String> paths = new TreeSet<>(tmpBefore.keySet());
+        paths.addAll(tmpAfter.keySet());
+        List<String> changes = new ArrayList<>();
+        for (String path : paths) {
+            String before = tmpBefore.get(path);
+            String after = tmpAfter.get(path);
+            if (before == null) {
+                changes.add("created " + path + " (" + after + ")");
+            } else if (after == null) {
+                changes.add("removed " + path);
+            } else if (!before.equals(after)) {
+                changes.add("changed " + path + ": " + before + " -> " + after);
+            }
+        }
+        return changes;
+    }
+
+    long totalLogins() {
+        return logins.values().stream().mapToLong(Long::longValue).sum();
+    }
+}

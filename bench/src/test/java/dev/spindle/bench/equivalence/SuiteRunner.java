@@ -1,0 +1,120 @@
+package dev.spindle.bench.equivalence;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+
+import dev.spindle.bench.AnsibleConfig;
+import dev.spindle.bench.ControlMasters;
+import dev.spindle.bench.InventoryHost;
+import dev.spindle.bench.PlaybookRun;
+import dev.spindle.bench.RepositoryLayout;
+import dev.spindle.bench.SpindleDaemon;
+import dev.spindle.bench.Transport;
+import dev.spindle.testkit.TestAccounts;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Runs the suite's playbooks under one transport, each as its own ansible-playbook process in
+ * the same run directory, the pipelined-only one first with ~/.ansible/tmp snapshots around it.
+ * For spindle_ssh the plugin starts a daemon of a private runtime directory, kept warm across
+ * the playbooks (SPINDLE_PERSIST) so the whole suite may log in once; it is stopped at the end.
+ */
+final class SuiteRunner {
+
+    static final String PIPELINED = "pipelined.yml";
+    static final List<String> PLAYBOOKS = List.of(PIPELINED, "commands.yml", "files.yml", "facts.yml", "control.yml",
+            "become.yml", "failures.yml", "async.yml", "delegation.yml");
+    private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);
+
+    private final SuiteTarget target;
+    private final RepositoryLayout repo;
+    private final Path playbooks;
+    private final Path bigFile;
+    private final Path launcher;
+
+    SuiteRunner(SuiteTarget target, RepositoryLayout repo, Path bigFile, Path launcher) {
+        this.target = target;
+        this.repo = repo;
+        this.playbooks = repo.root().resolve("ansible-bridge/src/test/playbooks");
+        this.bigFile = bigFile;
+        this.launcher = launcher;
+    }
+
+    SuiteRun run(Transport transport, String label, Path runDir) throws IOException, InterruptedException {
+        Files.createDirectories(runDir);
+        target.resetRemoteState();
+        Path config = writeConfig(transport, runDir);
+        Path vars = Files.writeString(runDir.resolve("vars.json"), suiteVars(runDir).encodePrettily());
+        Path runtimeDir = runDir.resolve("spindle-runtime");
+        Map<String, String> env = new HashMap<>(Map.of("SPINDLE_RECORD_FILE", runDir.resolve("record.jsonl").toString()));
+        if (transport == Transport.SPINDLE_SSH) {
+            env.putAll(SpindleDaemon.environment(runtimeDir, launcher, "10m"));
+        }
+        Map<String, Integer> exitStatus = new LinkedHashMap<>();
+        Map<String, Long> logins = new LinkedHashMap<>();
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        SortedMap<String, String> tmpBefore = null;
+        SortedMap<String, String> tmpAfter = null;
+        try {
+            for (String playbook : PLAYBOOKS) {
+                if (playbook.equals(PIPELINED)) {
+                    tmpBefore = target.ansibleTmpSnapshot();
+                }
+                long loginsBefore = target.logins();
+                PlaybookRun.Outcome outcome = PlaybookRun.run(runDir, config, env,
+                        // -vvv: Spindle's request log and the agents' forwarded logs show, and the
+                        // test checks that no password does
+                        List.of("-vvv", "-e", "@" + vars, playbooks.resolve(playbook).toString()), PLAYBOOK_TIMEOUT);
+                logins.put(playbook, target.logins() - loginsBefore);
+                exitStatus.put(playbook, outcome.exitStatus());
+                outputs.put(playbook, Files.move(outcome.output(), runDir.resolve(playbook + ".out")));
+                if (playbook.equals(PIPELINED)) {
+                    tmpAfter = target.ansibleTmpSnapshot();
+                }
+            }
+        } finally {
+            try {
+                ControlMasters.closeAll(runDir.resolve("cp"));
+            } finally {
+                Optional<SpindleDaemon> daemon = SpindleDaemon.find(runtimeDir);
+                if (daemon.isPresent()) {
+                    daemon.get().stop();
+                }
+            }
+        }
+        RecordedRun results = RecordedRun.read(label, runDir.resolve("record.jsonl"), runDir);
+        return new SuiteRun(transport, results, exitStatus, logins, outputs, tmpBefore, tmpAfter);
+    }
+
+    private Path writeConfig(Transport transport, Path runDir) throws IOException {
+        Path inventory = InventoryHost.writeInventory(runDir.resolve("inventory.ini"),
+                Map.of("targets", List.of(target.reachable()), "unreachable", List.of(target.unreachable())));
+        return AnsibleConfig.forTransport(transport, repo, inventory, runDir.resolve("cp"))
+                .with("defaults", "callbacks_enabled", "spindle_record")
+                .with("defaults", "callback_plugins", playbooks.resolve("callback_plugins").toString())
+                .with("defaults", "library", playbooks.resolve("library").toString())
+                // becoming spindle-other with su is never pipelined: without setfacl on the target,
+                // Ansible can only hand it the module's temp files world-readable
+                .with("defaults", "allow_world_readable_tmpfiles", "True")
+                .write(runDir.resolve("ansible.cfg"));
+    }
+
+    private JsonObject suiteVars(Path runDir) {
+        return new JsonObject()
+                .put("eq_dir", SuiteTarget.WORK_DIR.toString())
+                .put("other_dir", SuiteTarget.OTHER_WORK_DIR.toString())
+                .put("other_user", TestAccounts.OTHER)
+                .put("sudo_password", TestAccounts.loginPassword())
+                .put("su_password", TestAccounts.otherPassword())
+                .put("big_file", bigFile.toString())
+                .put("run_dir", runDir.toString());
+    }
+}

@@ -1,0 +1,148 @@
+package dev.spindle.controller;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import dev.spindle.bus.Protocol;
+import dev.spindle.bus.router.IdBlock;
+import dev.spindle.bus.router.Router;
+import dev.spindle.push.AgentContext;
+import dev.spindle.push.Become;
+import dev.spindle.push.Connectors;
+import dev.spindle.push.ContextSpec;
+import dev.spindle.push.Login;
+import dev.spindle.push.agent.AgentConfig;
+import dev.spindle.push.agent.AgentSources;
+import dev.spindle.push.agent.AgentStages;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The registry of live agents: turns a {@link ContextSpec} into an {@link AgentContext},
+ * starting the login agent (SSH or local) and become children at most once, however many
+ * callers ask at the same time. A context whose agent died is forgotten, so the next request
+ * reconnects.
+ *
+ * <p>The bootstrap never waits for the agent to answer before returning: stage 2 is written
+ * and the stream attached, and the caller's first call is pipelined behind it (the stream is
+ * ordered). If the agent never starts, that first call fails with the reason (no Python,
+ * shell error, ...).
+ */
+public final class Contexts implements AutoCloseable {
+
+    /** How long a become child may take to answer its prompt and start. */
+    public static final Duration BECOME_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Router router;
+    private final Connectors connectors;
+    private final AgentStages stages = new AgentStages(AgentSources.bundled());
+    private final List<String> sourceRoots;
+    private final Map<String, Future<AgentContext>> contexts = new HashMap<>();
+
+    public Contexts(Router router, Connectors connectors, List<String> sourceRoots) {
+        this.router = router;
+        this.connectors = connectors;
+        this.sourceRoots = List.copyOf(sourceRoots);
+    }
+
+    /** The live agent for {@code spec}, started (once) if needed. */
+    public Future<AgentContext> get(ContextSpec spec) {
+        Supplier<Future<AgentContext>> start = spec.become().isEmpty()
+                ? () -> startLogin(spec.login())
+                : () -> get(spec.loginOnly()).compose(login -> spawnChild(login, spec));
+        return shared(spec.key(), start);
+    }
+
+    /** Closes the login behind {@code spec} and forgets every context on it ({@code reset_connection}). */
+    public Future<Void> reset(ContextSpec spec) {
+        Future<AgentContext> login;
+        synchronized (contexts) {
+            login = contexts.get(spec.loginOnly().key());
+            String loginKey = spec.login().key();
+            contexts.keySet().removeIf(key -> key.equals(loginKey) || key.startsWith(loginKey + "/"));
+        }
+        connectors.forget(spec.login());
+        return login == null || login.failed() ? Future.succeededFuture()
+                : login.compose(ctx -> router.detach(ctx.stream())).recover(e -> Future.succeededFuture());
+    }
+
+    /** Every context that is currently up. */
+    public List<AgentContext> live() {
+        List<AgentContext> live = new ArrayList<>();
+        synchronized (contexts) {
+            contexts.values().stream().filter(Future::succeeded).map(Future::result)
+                    .filter(AgentContext::isAlive).forEach(live::add);
+        }
+        return live;
+    }
+
+    private Future<AgentContext> shared(String key, Supplier<Future<AgentContext>> start) {
+        Promise<AgentContext> promise;
+        synchronized (contexts) {
+            Future<AgentContext> existing = contexts.get(key);
+            if (existing != null && !existing.failed() && (!existing.succeeded() || existing.result().isAlive())) {
+                return existing;
+            }
+            promise = Promise.promise();
+            contexts.put(key, promise.future());
+        }
+        // started outside the lock: a become child first asks for its login context
+        start.get().onComplete(promise).onFailure(e -> forget(key, promise.future()));
+        return promise.future();
+    }
+
+    private void forget(String key, Future<AgentContext> which) {
+        synchronized (contexts) {
+            contexts.remove(key, which);
+        }
+    }
+
+    private Future<AgentContext> startLogin(Login login) {
+        IdBlock block = router.allocateBlock();
+        String name = login.displayName();
+        byte[] stage2 = stages.stage2(new AgentConfig(block.base(), Protocol.CONTROLLER_ID, name, AgentConfig.INFO, sourceRoots));
+        String command = AgentStages.command(login.python().orElse(null), stage2.length);
+        return connectors.open(login, command)
+                .compose(transport -> {
+                    transport.write(Buffer.buffer(stage2)); // pipelined: no wait for a prompt on a plain hop
+                    return router.attach(transport, block, name).onFailure(e -> transport.close());
+                })
+                .map(stream -> new AgentContext(router, block.base(), ContextSpec.of(login).key(), name, stream));
+    }
+
+    private Future<AgentContext> spawnChild(AgentContext login, ContextSpec spec) {
+        Become become = spec.become().orElseThrow();
+        int childId = login.allocateChildId();
+        JsonObject kw = new JsonObject()
+                .put("context_id", Integer.toUnsignedLong(childId))
+                .put("method", become.method())
+                .put("user", become.user())
+                .put("password", become.password().orElse(null))
+                .put("exe", become.exe().orElse(null))
+                .put("flags", become.flags().isEmpty() ? null : new JsonArray(become.flags()))
+                .put("python", "python3")
+                .put("timeout", BECOME_TIMEOUT.toSeconds());
+        String name = login.name() + "/" + become.method() + ":" + become.user();
+        return login.call("spawn_child", kw, BECOME_TIMEOUT.plusSeconds(5))
+                .map(ready -> new AgentContext(router, childId, spec.key(), name, login.stream(),
+                        ready instanceof JsonObject reply && reply.getBoolean("prompted", false)));
+    }
+
+    @Override
+    public void close() {
+        List<Future<AgentContext>> all;
+        synchronized (contexts) {
+            all = new ArrayList<>(contexts.values());
+            contexts.clear();
+        }
+        all.stream().filter(Future::succeeded).map(Future::result)
+                .forEach(ctx -> router.detach(ctx.stream()));
+    }
+}

@@ -1,0 +1,60 @@
+package dev.spindle.controller;
+
+import dev.spindle.bus.call.DeadContextException;
+import dev.spindle.bus.call.RemoteException;
+import dev.spindle.push.ssh.SshConnectException;
+
+/**
+ * The failure codes of docs/daemon-api.md §3 and how an exception maps to one. The plugin turns
+ * the code into Ansible's exception class, so this decides UNREACHABLE versus FAILED.
+ */
+public enum Failure {
+    UNREACHABLE(1), BECOME(2), BAD_REQUEST(3), DISCONNECTED(4), INTERNAL(5);
+
+    static final String REMOTE_BECOME_ERROR = "spindle.BecomeError";
+
+    public final int code;
+
+    Failure(int code) {
+        this.code = code;
+    }
+
+    /**
+     * @param agentStarted whether the agent had announced itself before the failure: a stream
+     *                     that dies before that is a target we could not reach, after it a
+     *                     disconnection in the middle of work
+     */
+    public static Failure of(Throwable error, boolean agentStarted) {
+        if (error instanceof SshConnectException) {
+            return UNREACHABLE;
+        }
+        if (error instanceof DeadContextException) {
+            return agentStarted ? DISCONNECTED : UNREACHABLE;
+        }
+        if (error instanceof RemoteException remote && REMOTE_BECOME_ERROR.equals(remote.type())) {
+            return BECOME;
+        }
+        if (error instanceof BadRequestException || error instanceof IllegalArgumentException) {
+            return BAD_REQUEST;
+        }
+        return INTERNAL;
+    }
+
+    /** The message Ansible shows: the cause in words, not a Java class name. */
+    public static String message(Throwable error) {
+        if (error instanceof RemoteException remote) {
+            return remote.type().startsWith("spindle.") ? remote.remoteMessage()
+                    : remote.type() + ": " + remote.remoteMessage() + "\n" + remote.remoteTraceback();
+        }
+        return error.getMessage() != null ? error.getMessage() : error.toString();
+    }
+
+    /** The innermost message that says something, for a person: wrappers without one are skipped. */
+    public static String inWords(Throwable e) {
+        Throwable t = e;
+        while ((t.getMessage() == null || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+}
