@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Spindle's demo and tests need on Debian/Ubuntu, when it is missing:
-# a JDK 17+, Maven, Python 3, OpenSSH server and client, sudo, acl and ansible-core.
+# a JDK 17+, Maven, Python 3, OpenSSH server and client, sudo, acl, ansible-core and the
+# community.general collection.
 # As root it runs apt-get; otherwise it prints the exact line to run.
 set -euo pipefail
 need=()
@@ -12,6 +13,8 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
+# the doas and dzdo become plugins the plugin tests load live in community.general (Debian's ansible)
+[ -d /usr/lib/python3/dist-packages/ansible_collections/community/general ] || need+=(ansible)
 # become to an unprivileged user with temp files needs setfacl, in vanilla Ansible too
 command -v setfacl >/dev/null 2>&1 || need+=(acl)
 if [ ${#need[@]} -eq 0 ]; then

@@ -56,13 +56,14 @@ if ANSIBLE_MISSING is None:
     connection_loader.add_directory(PLUGIN_DIR)
 
     PLAYBOOK_PID = 4242
+    TASK_UUID = "0242ac11-0002-1234-5678-000000000011"
 
     def make_connection(name="spindle_ssh", variables=None, task_keys=None):
         """A connection plugin loaded the way TaskExecutor loads it, with options set."""
         play_context = PlayContext()
         play_context.remote_addr = "web1"
         connection = connection_loader.get(name, play_context, os.devnull,
-                                           ansible_playbook_pid=str(PLAYBOOK_PID))
+                                           ansible_playbook_pid=str(PLAYBOOK_PID), task_uuid=TASK_UUID)
         variables = dict({"inventory_hostname": "web1"}, **(variables or {}))
         connection.set_options(task_keys=task_keys, var_options=variables)
         return connection

@@ -50,6 +50,13 @@ class _ConnectionTestCase(unittest.TestCase):
 @requires_ansible
 class PlainCommandTest(_ConnectionTestCase):
 
+    def test_every_request_names_its_task_and_host_and_counts(self):
+        self.run_command("true", reply=exec_reply(0, b""))
+        self.run_command("true", reply=exec_reply(0, b""))
+        tasks = [body["task"] for _, body in self.bridge.requests]
+        expected_id = "%s/web1" % bridge_harness.TASK_UUID
+        self.assertEqual(tasks, [{"id": expected_id, "seq": 1}, {"id": expected_id, "seq": 2}])
+
     def test_command_is_sent_as_built_on_a_tty_like_ssh_tt(self):
         result = self.run_command("echo hi", reply=exec_reply(0, b"hi\r\n"))
         address, body = self.bridge.last

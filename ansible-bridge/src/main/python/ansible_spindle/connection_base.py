@@ -15,6 +15,7 @@ say how to reach the target and where the vanilla plugin differs (tty, cwd, path
 
 import base64
 import os
+import uuid
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError, AnsibleFileNotFound
 from ansible.module_utils.common.text.converters import to_bytes, to_text
@@ -41,6 +42,10 @@ class SpindleConnectionBase(ConnectionBase):
         # The connection loader names the ansible-playbook process in workers; without it we
         # are in that process itself (meta: reset_connection).
         self._run_pid = int(kwargs.get("ansible_playbook_pid") or os.getpid())
+        # The task this connection serves (the loader names it in workers; the strategy's own
+        # reset_connection has none, so it gets an id of its own); each request counts in seq.
+        self._task_uuid = kwargs.get("task_uuid") or "untasked-%s" % uuid.uuid4().hex
+        self._requests_sent = 0
         self._task_is_async = False
 
     # -- what subclasses provide ---------------------------------------------------------------
@@ -203,7 +208,7 @@ class SpindleConnectionBase(ConnectionBase):
 
     def _request(self, address, body, python=None, become=None):
         body = dict(body, target=self._target(python), become=become, run=self._run(),
-                    verbosity=display.verbosity)
+                    task=self._task(), verbosity=display.verbosity)
         display.vvv("SPINDLE: %s" % describe_request(address, body), host=self._host_for_log())
         try:
             reply = self._bridge().request(address, body)
@@ -232,6 +237,11 @@ class SpindleConnectionBase(ConnectionBase):
         except ValueError as e:
             raise AnsibleError("spindle_persist: %s" % e)
         return {"pid": self._run_pid, "persist": persist}
+
+    def _task(self):
+        """Which task and host this request is for, and its place among them (a retry's is new)."""
+        self._requests_sent += 1
+        return {"id": "%s/%s" % (self._task_uuid, self._play_context.remote_addr), "seq": self._requests_sent}
 
     def _host_for_log(self):
         return self._play_context.remote_addr

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -38,6 +39,9 @@ final class TaskApi {
     /** Addresses clients may send to; the bridge permits exactly these. */
     static final List<String> ADDRESSES = List.of("spindle.exec", "spindle.module", "spindle.put", "spindle.fetch",
             "spindle.reset", "spindle.interpreters", "spindle.lease", "spindle.status");
+
+    /** Addresses that don't act on a host, so they carry no task id. */
+    private static final Set<String> RUN_ADDRESSES = Set.of("spindle.lease", "spindle.status");
 
     /** Calls without a task timeout still end, rather than hold a worker forever. */
     private static final Duration DEFAULT_DEADLINE = Duration.ofHours(12);
@@ -76,22 +80,29 @@ final class TaskApi {
                 "spindle.reset", body -> controller.contexts().reset(HopList.parse(body)).map(new JsonObject()),
                 "spindle.lease", body -> Future.succeededFuture(new JsonObject()),
                 "spindle.status", body -> status());
-        handlers.forEach((address, handler) -> bus.<JsonObject>consumer(address, message -> serve(address, message, handler)));
+        // Local only: the agents' connections live in this JVM, so a clustered event bus must
+        // never hand one of these requests to another node.
+        handlers.forEach((address, handler) -> bus.<JsonObject>localConsumer(address, message -> serve(address, message, handler)));
     }
 
     private void serve(String address, Message<JsonObject> message, Function<JsonObject, Future<JsonObject>> handler) {
         JsonObject body = message.body() == null ? new JsonObject() : message.body();
         leases.touch(body.getJsonObject("run"));
         Future<JsonObject> result;
+        String task = "-";
         try {
+            if (!RUN_ADDRESSES.contains(address)) {
+                task = TaskId.parse(body).toString();
+            }
             result = handler.apply(body);
         } catch (RuntimeException e) {
             result = Future.failedFuture(e);
         }
+        String forTask = task;
         result.onSuccess(message::reply).onFailure(error -> {
             Failure failure = error instanceof AgentFailure af ? af.failure : Failure.of(error, true);
             Throwable cause = error instanceof AgentFailure af ? af.getCause() : error;
-            LOG.debug("{} failed ({}): {}", address, failure, Failure.message(cause));
+            LOG.debug("{} for task {} failed ({}): {}", address, forTask, failure, Failure.message(cause));
             message.fail(failure.code, Failure.message(cause));
         });
     }

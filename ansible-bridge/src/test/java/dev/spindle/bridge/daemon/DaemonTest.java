@@ -38,6 +38,7 @@ class DaemonTest {
     private Map<String, String> env;
     private Process run;
     private CompletableFuture<Integer> daemon;
+    private long requests;
 
     @BeforeEach
     void startDaemon() throws Exception {
@@ -67,7 +68,8 @@ class DaemonTest {
 
     private JsonObject request(String address, JsonObject body) throws Exception {
         try (DaemonClient client = DaemonClient.connect(env)) {
-            return client.request(address, body.put("run", new JsonObject().put("pid", run.pid()).put("persist", 0)));
+            return client.request(address, body.put("run", new JsonObject().put("pid", run.pid()).put("persist", 0))
+                    .put("task", new JsonObject().put("id", "daemon-test/" + address).put("seq", requests++)));
         }
     }
 
@@ -113,6 +115,17 @@ class DaemonTest {
             JsonObject reply = new JsonObject(new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8));
             assertEquals("err", reply.getString("type"));
             assertEquals("blocked by bridgeEvent handler", reply.getString("message"));
+        }
+    }
+
+    @Test
+    void aHostRequestWithoutATaskIdIsABadRequest() throws Exception {
+        try (DaemonClient client = DaemonClient.connect(env)) {
+            JsonObject body = new JsonObject().put("target", local()).put("cmd", "true")
+                    .put("run", new JsonObject().put("pid", run.pid()).put("persist", 0));
+            DaemonException e = assertThrows(DaemonException.class, () -> client.request("spindle.exec", body));
+            assertEquals(3, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("'task'"), e.getMessage());
         }
     }
 
