@@ -24,6 +24,8 @@ import io.vertx.core.json.JsonObject;
  */
 public final class SpindleDaemon {
 
+    /** The daemon's heap limit unless SPINDLE_DAEMON_HEAP says otherwise; the {@code spindle} launcher's too. */
+    public static final String DEFAULT_HEAP = "4g";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -38,12 +40,15 @@ public final class SpindleDaemon {
     /**
      * Writes a {@code spindle} launcher that runs the classes this JVM runs, for SPINDLE_COMMAND:
      * the checkout's own launcher would rebuild with Maven when sources are newer than the jar,
-     * which under {@code mvn verify} means a nested build of the project being tested.
+     * which under {@code mvn verify} means a nested build of the project being tested. Like that
+     * launcher, it caps the daemon's heap (docs/concurrency.md, "Memory").
      */
     public static Path writeLauncher(Path dir) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path launcher = dir.resolve("spindle");
-        Files.writeString(launcher, "#!/bin/sh\nexec '" + java + "' -cp '" + System.getProperty("java.class.path")
+        Files.writeString(launcher, "#!/bin/sh\nheap=\n"
+                + "[ \"$1\" = daemon ] && heap=\"-Xmx${SPINDLE_DAEMON_HEAP:-" + DEFAULT_HEAP + "}\"\n"
+                + "exec '" + java + "' $heap -cp '" + System.getProperty("java.class.path")
                 + "' dev.spindle.cli.Main \"$@\"\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         return launcher;

@@ -5,17 +5,17 @@ import dev.spindle.bus.Protocol;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * Cuts an ordered byte stream, fed in chunks of any size, into {@link Frame}s.
  *
  * <p>Each header field is checked as soon as its bytes are in, so garbage fails on its first two
- * bytes. The length is compared with the maximum before any payload byte is kept, and the payload
- * is held as the pieces that actually arrived: a peer that announces 32 MiB and sends 24 bytes
- * costs 24 bytes. The decoder never holds more than {@code HEADER_SIZE + maxFrame} bytes.
+ * bytes. The length is compared with the maximum before any payload byte is kept. The payload is
+ * copied into one buffer that grows by doubling as bytes arrive, never past the announced length:
+ * however the stream is chunked (one byte per read included), the decoder holds at most
+ * {@code HEADER_SIZE + min(length, max(2 * received, FIRST_CAPACITY))} bytes, so a peer that
+ * announces 32 MiB and sends 24 bytes costs 64 KiB, and no frame costs more than its own size.
  *
  * <p>After a {@link FrameException} the decoder is unusable: every later call throws again.
  * Not thread-safe; one decoder per stream, fed from one thread at a time.
@@ -23,14 +23,16 @@ import java.util.function.Consumer;
 public final class FrameDecoder {
 
     private static final int LENGTH_OFFSET = 20;
+    /** The first payload allocation of a large frame; small frames get exactly their length. */
+    static final int FIRST_CAPACITY = 64 * 1024;
 
     private final int maxFrame;
     private final byte[] header = new byte[Protocol.HEADER_SIZE];
     private final ByteBuffer headerFields = ByteBuffer.wrap(header); // big-endian, as on the wire
     private int headerReceived;
-    private final List<Buffer> payloadParts = new ArrayList<>();
     private int payloadLength = -1; // -1 while the header is incomplete
-    private int payloadReceived;
+    private Buffer payload; // what arrived of the current payload; null while the header is incomplete
+    private int payloadCapacity; // bytes allocated for payload: Buffer has no public capacity
     private long frameOffset; // stream offset of the frame being read, for error messages
     private FrameException failure;
 
@@ -48,7 +50,7 @@ public final class FrameDecoder {
         int position = 0;
         while (position < chunk.length()) {
             position = payloadLength < 0 ? readHeader(chunk, position) : readPayload(chunk, position);
-            if (payloadLength >= 0 && payloadReceived == payloadLength) {
+            if (payloadLength >= 0 && payload.length() == payloadLength) {
                 sink.accept(takeFrame());
             }
         }
@@ -58,7 +60,7 @@ public final class FrameDecoder {
     public void endOfStream() throws FrameException {
         checkUsable();
         if (payloadLength >= 0) {
-            throw fail("stream ended inside a frame (" + (Protocol.HEADER_SIZE + (long) payloadReceived) + " of "
+            throw fail("stream ended inside a frame (" + (Protocol.HEADER_SIZE + (long) payload.length()) + " of "
                     + (Protocol.HEADER_SIZE + (long) payloadLength) + " bytes)");
         }
         if (headerReceived > 0) {
@@ -67,9 +69,9 @@ public final class FrameDecoder {
         }
     }
 
-    /** Bytes of the current, incomplete frame held by this decoder. */
-    public long bufferedBytes() {
-        return headerReceived + (long) payloadReceived;
+    /** Bytes of memory this decoder holds for the current, incomplete frame: header and payload buffer. */
+    public long retainedBytes() {
+        return Protocol.HEADER_SIZE + (long) payloadCapacity;
     }
 
     private int readHeader(Buffer chunk, int position) throws FrameException {
@@ -80,6 +82,8 @@ public final class FrameDecoder {
         checkHeaderFrom(before);
         if (headerReceived == Protocol.HEADER_SIZE) {
             payloadLength = checkedLength();
+            payload = Buffer.buffer(0);
+            payloadCapacity = 0;
         }
         return position + take;
     }
@@ -111,30 +115,35 @@ public final class FrameDecoder {
     }
 
     private int readPayload(Buffer chunk, int position) {
-        int take = Math.min(payloadLength - payloadReceived, chunk.length() - position);
-        payloadParts.add(chunk.getBuffer(position, position + take));
-        payloadReceived += take;
+        int take = Math.min(payloadLength - payload.length(), chunk.length() - position);
+        ensureCapacity(payload.length() + take);
+        payload.appendBuffer(chunk, position, take);
         return position + take;
+    }
+
+    /**
+     * Grows the payload buffer ourselves rather than letting it grow on append: Netty's policy
+     * may overshoot the announced length by up to 4 MiB, this one never does, and the last
+     * growth makes the capacity exactly the length, so the finished frame carries no slack.
+     */
+    private void ensureCapacity(int needed) {
+        if (needed <= payloadCapacity) {
+            return;
+        }
+        int capacity = (int) Math.min(payloadLength, Math.max(needed, Math.max(2L * payloadCapacity, FIRST_CAPACITY)));
+        payload = Buffer.buffer(capacity).appendBuffer(payload);
+        payloadCapacity = capacity;
     }
 
     private Frame takeFrame() {
         Frame frame = new Frame(headerFields.getInt(4), headerFields.getInt(8), headerFields.getInt(12),
-                headerFields.getInt(16), unsigned(3), joinedPayload());
+                headerFields.getInt(16), unsigned(3), payload);
         frameOffset += Protocol.HEADER_SIZE + payloadLength;
         headerReceived = 0;
-        payloadParts.clear();
         payloadLength = -1;
-        payloadReceived = 0;
+        payload = null;
+        payloadCapacity = 0;
         return frame;
-    }
-
-    private Buffer joinedPayload() {
-        if (payloadParts.size() == 1) {
-            return payloadParts.get(0);
-        }
-        Buffer payload = Buffer.buffer(payloadLength);
-        payloadParts.forEach(payload::appendBuffer);
-        return payload;
     }
 
     private int unsigned(int headerIndex) {

@@ -18,6 +18,10 @@ import io.vertx.core.buffer.Buffer;
  *
  * <p>State is confined to the router's context; transport callbacks hop onto it. The counters are
  * volatile so {@link #stats()} can be read from any thread; only the context writes them.
+ *
+ * <p>Memory: a chunk counts against the transport's {@link ByteTransport#MAX_UNCONSUMED_BYTES}
+ * from its arrival until it is decoded and its frames dispatched, so a stream whose context is
+ * behind stops being read; the decoder holds at most one frame of {@code maxFrame}.
  */
 final class AttachedStream implements AgentStream {
 
@@ -49,9 +53,15 @@ final class AttachedStream implements AgentStream {
         this.decoder = new FrameDecoder(maxFrame);
     }
 
-    /** Starts reading; called once, on the context, after the stream is in the route table. */
+    /**
+     * Starts reading; called once, on the context, after the stream is in the route table. Chunks
+     * always queue as tasks, even when they arrive on the context (a transport resuming its reads
+     * from within {@link ByteTransport#consumed}): processed inline they would overtake chunks
+     * still queued, and the end of the pipe queues behind its last chunk the same way.
+     */
     void start() {
-        transport.handlers(chunk -> hop.run(() -> received(chunk)), reason -> hop.run(() -> transportEnded(reason)));
+        transport.handlers(chunk -> hop.runLater(() -> received(chunk)),
+                reason -> hop.runLater(() -> transportEnded(reason)));
     }
 
     /**
@@ -104,7 +114,16 @@ final class AttachedStream implements AgentStream {
         framesDropped++;
     }
 
+    /** Takes one chunk, then tells the transport it may read that much more, closed stream or not. */
     private void received(Buffer chunk) {
+        try {
+            decode(chunk);
+        } finally {
+            transport.consumed(chunk.length());
+        }
+    }
+
+    private void decode(Buffer chunk) {
         if (isClosed()) {
             return;
         }

@@ -109,7 +109,7 @@ class FrameDecoderFuzzTest {
             while (position < input.length()) {
                 int end = Math.min(input.length(), position + 1 + random.nextInt(random.nextBoolean() ? 8 : 600));
                 decoder.feed(input.getBuffer(position, end), frames::add);
-                assertTrue(decoder.bufferedBytes() <= Protocol.HEADER_SIZE + MAX_FRAME, "decoder holds too much");
+                assertTrue(decoder.retainedBytes() <= Protocol.HEADER_SIZE + MAX_FRAME, "decoder holds too much");
                 position = end;
             }
             decoder.endOfStream();

@@ -106,6 +106,20 @@ class StreamLifecycleTest {
     }
 
     @Test
+    void everyChunkIsReportedConsumedAlsoAfterTheStreamClosed() {
+        Connection db1 = harness.connect("db1");
+
+        db1.agent().send(Frame.json(0, db1.id(), Protocol.HANDLE_LOG, 0,
+                new JsonObject().put("name", "x").put("level", 20).put("msg", "hello")));
+        db1.agent().sendBytes(Buffer.buffer("XX"));
+        db1.agent().sendBytes(Buffer.buffer("bytes after the protocol error"));
+
+        assertTrue(Await.result(db1.stream().closed()).startsWith("bad magic"));
+        // a transport waiting for room would otherwise never read again, nor see its pipe end
+        Await.until(() -> db1.agent().unconsumedBytes() == 0, "all bytes sent reported consumed");
+    }
+
+    @Test
     void failedWriteClosesTheStreamAndFailsTheCall() {
         Connection db1 = harness.connect("db1");
         db1.agent().breakPipe();

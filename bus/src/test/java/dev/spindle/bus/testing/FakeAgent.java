@@ -6,6 +6,7 @@ import dev.spindle.bus.codec.FrameDecoder;
 import dev.spindle.bus.codec.FrameEncoder;
 import dev.spindle.bus.codec.FrameException;
 import dev.spindle.bus.transport.ByteTransport;
+import dev.spindle.bus.transport.ReadBacklog;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -31,6 +32,7 @@ public final class FakeAgent {
     private final BlockingQueue<Buffer> written = new LinkedBlockingQueue<>();
     private final Object lock = new Object();
     private final List<Buffer> heldData = new ArrayList<>(); // sent before the router set its handlers
+    private final ReadBacklog backlog = new ReadBacklog(ByteTransport.MAX_UNCONSUMED_BYTES); // counts; never holds back
     private Buffer unread = Buffer.buffer();
     private Handler<Buffer> onData;
     private Handler<String> onClosed;
@@ -49,6 +51,11 @@ public final class FakeAgent {
 
     public boolean closedByController() {
         return closedByController;
+    }
+
+    /** Bytes sent that the controller has not yet reported consumed. */
+    public long unconsumedBytes() {
+        return backlog.unconsumed();
     }
 
     // ---- agent -> controller
@@ -72,6 +79,7 @@ public final class FakeAgent {
     }
 
     public void sendBytes(Buffer bytes) {
+        backlog.delivered(bytes.length());
         synchronized (lock) {
             if (onData == null) {
                 heldData.add(bytes);
@@ -185,6 +193,11 @@ public final class FakeAgent {
                     closed.handle(heldClose);
                 }
             }
+        }
+
+        @Override
+        public void consumed(long bytes) {
+            backlog.consumed(bytes);
         }
 
         @Override

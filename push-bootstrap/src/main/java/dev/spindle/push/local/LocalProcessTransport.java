@@ -5,11 +5,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.spindle.bus.transport.ByteTransport;
+import dev.spindle.bus.transport.ReadBacklog;
 import dev.spindle.push.StderrTail;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -19,7 +21,9 @@ import io.vertx.core.buffer.Buffer;
 /**
  * The byte pipe to an agent running as a local child process ({@code spindle_local},
  * {@code ./spindle exec --local}). Process pipes only offer blocking streams, so each agent gets
- * one reader thread and one writer thread; nothing here ever blocks an event loop.
+ * one reader thread and one writer thread; nothing here ever blocks an event loop. The stdout
+ * reader waits while the receiver is {@link #MAX_UNCONSUMED_BYTES} behind; the agent then blocks
+ * on its full pipe.
  */
 public final class LocalProcessTransport implements ByteTransport {
 
@@ -30,6 +34,7 @@ public final class LocalProcessTransport implements ByteTransport {
     private final ExecutorService writer;
     private final StderrTail stderrTail = new StderrTail();
     private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final ReadBacklog backlog = new ReadBacklog(MAX_UNCONSUMED_BYTES);
 
     private LocalProcessTransport(Process process, String description) {
         this.process = process;
@@ -71,19 +76,41 @@ public final class LocalProcessTransport implements ByteTransport {
 
     @Override
     public void handlers(Handler<Buffer> onData, Handler<String> onClosed) {
-        Thread stderr = daemon(() -> copy(process.getErrorStream(), stderrTail::append), "spindle-local-stderr-" + process.pid());
+        Thread stderr = daemon(() -> copy(process.getErrorStream(), () -> { }, stderrTail::append),
+                "spindle-local-stderr-" + process.pid());
         Thread stdout = daemon(() -> {
-            copy(process.getInputStream(), bytes -> onData.handle(Buffer.buffer(bytes)));
+            copy(process.getInputStream(), this::awaitRoom, bytes -> {
+                backlog.delivered(bytes.length);
+                onData.handle(Buffer.buffer(bytes));
+            });
             onClosed.handle(closeReason(stderr));
         }, "spindle-local-stdout-" + process.pid());
         stderr.start();
         stdout.start();
     }
 
-    private static void copy(InputStream in, java.util.function.Consumer<byte[]> sink) {
-        byte[] chunk = new byte[64 * 1024];
+    @Override
+    public void consumed(long bytes) {
+        backlog.consumed(bytes);
+    }
+
+    /** Blocks the stdout reader (its own thread) until the receiver has caught up. */
+    private void awaitRoom() {
+        CompletableFuture<Void> room = new CompletableFuture<>();
+        if (!backlog.mayRead(() -> room.complete(null))) {
+            room.join();
+        }
+    }
+
+    private static void copy(InputStream in, Runnable beforeRead, java.util.function.Consumer<byte[]> sink) {
+        byte[] chunk = new byte[READ_CHUNK];
         try {
-            for (int n; (n = in.read(chunk)) >= 0; ) {
+            while (true) {
+                beforeRead.run();
+                int n = in.read(chunk);
+                if (n < 0) {
+                    return;
+                }
                 sink.accept(Arrays.copyOf(chunk, n));
             }
         } catch (IOException closed) {

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import dev.spindle.bus.transport.ByteTransport;
+import dev.spindle.bus.transport.ReadBacklog;
 import dev.spindle.push.StderrTail;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -24,15 +25,19 @@ import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
  * chain of MINA async reads, writes a queue drained one MINA write at a time (MINA allows
  * only one pending write per stream). The channel's stderr is kept (last few KiB) so that a
  * target that fails before the agent runs — no Python, a shell error — is reported in words.
+ *
+ * <p>Back-pressure: MINA widens the channel's window only as we read, so when the receiver falls
+ * {@link #MAX_UNCONSUMED_BYTES} behind, stdout reads stop and the target can send at most one
+ * window more (MINA's buffer, 2 MiB by default) before it has to wait. Stderr is always read: it
+ * shares the window, and only its tail is kept.
  */
 public final class SshChannelTransport implements ByteTransport {
-
-    private static final int READ_CHUNK = 64 * 1024;
 
     private final ChannelExec channel;
     private final String description;
     private final Queue<PendingWrite> writes = new ArrayDeque<>();
     private final StderrTail stderrTail = new StderrTail();
+    private final ReadBacklog backlog = new ReadBacklog(MAX_UNCONSUMED_BYTES);
     private boolean writing;
     private long queuedBytes;
 
@@ -104,52 +109,74 @@ public final class SshChannelTransport implements ByteTransport {
 
     @Override
     public void handlers(Handler<Buffer> onData, Handler<String> onClosed) {
+        CompletableFuture<Void> stdoutDrained = new CompletableFuture<>();
         CompletableFuture<Void> stderrDrained = new CompletableFuture<>();
-        // the close event can overtake stderr still buffered in MINA: report once it is read
-        channel.addCloseFutureListener(f -> stderrDrained.completeOnTimeout(null, 1, TimeUnit.SECONDS)
+        // the close event can overtake output still buffered in MINA, stdout for as long as the
+        // receiver is behind: report once stdout is read to its end and stderr (briefly) too
+        channel.addCloseFutureListener(f -> CompletableFuture.allOf(stdoutDrained,
+                        stderrDrained.completeOnTimeout(null, 1, TimeUnit.SECONDS))
                 .thenRun(() -> onClosed.handle(closeReason())));
-        pump(channel.getAsyncOut(), bytes -> onData.handle(Buffer.buffer(bytes)), () -> { });
-        pump(channel.getAsyncErr(), stderrTail::append, () -> stderrDrained.complete(null));
+        new Pump(channel.getAsyncOut(), backlog::mayRead, bytes -> {
+            backlog.delivered(bytes.length);
+            onData.handle(Buffer.buffer(bytes));
+        }, () -> stdoutDrained.complete(null)).run();
+        new Pump(channel.getAsyncErr(), resume -> true, stderrTail::append, () -> stderrDrained.complete(null)).run();
+    }
+
+    @Override
+    public void consumed(long bytes) {
+        backlog.consumed(bytes);
+    }
+
+    /** Whether a pump may read now; if not, it stops and {@code resume} restarts it later. */
+    private interface ReadGate {
+        boolean mayRead(Runnable resume);
     }
 
     /**
-     * Reads until EOF. Loops while reads complete synchronously (data already buffered) so a
-     * burst can't grow the stack; otherwise continues from the completion listener.
+     * Reads one stream until EOF, while its gate allows. Loops while reads complete synchronously
+     * (data already buffered) so a burst can't grow the stack; otherwise continues from the
+     * completion listener. One read is pending at a time and its bytes are copied out, so the
+     * buffer is reused.
      */
-    private void pump(IoInputStream in, Consumer<byte[]> sink, Runnable onEof) {
-        pump(in, new ByteArrayBuffer(READ_CHUNK, false), sink, onEof);
-    }
+    private record Pump(IoInputStream in, ReadGate gate, Consumer<byte[]> sink, Runnable onEof,
+                        ByteArrayBuffer buffer) implements Runnable {
 
-    private void pump(IoInputStream in, ByteArrayBuffer buffer, Consumer<byte[]> sink, Runnable onEof) {
-        while (true) {
-            buffer.clear(); // one read is pending at a time and its bytes are copied out, so reuse
-            IoReadFuture read = in.read(buffer);
-            if (!read.isDone()) {
-                read.addListener(f -> {
-                    if (deliver(f, sink)) {
-                        pump(in, buffer, sink, onEof);
-                    } else {
-                        onEof.run();
-                    }
-                });
-                return;
-            }
-            if (!deliver(read, sink)) {
-                onEof.run();
-                return;
+        Pump(IoInputStream in, ReadGate gate, Consumer<byte[]> sink, Runnable onEof) {
+            this(in, gate, sink, onEof, new ByteArrayBuffer(READ_CHUNK, false));
+        }
+
+        @Override
+        public void run() {
+            while (gate.mayRead(this)) {
+                buffer.clear();
+                IoReadFuture read = in.read(buffer);
+                if (!read.isDone()) {
+                    read.addListener(f -> {
+                        if (deliver(f)) {
+                            run();
+                        } else {
+                            onEof.run();
+                        }
+                    });
+                    return;
+                }
+                if (!deliver(read)) {
+                    onEof.run();
+                    return;
+                }
             }
         }
-    }
 
-    private static boolean deliver(IoReadFuture read, Consumer<byte[]> sink) {
-        if (read.getException() != null) {
-            return false; // EOF or a closed channel: the close listener reports why
+        private boolean deliver(IoReadFuture read) {
+            if (read.getException() != null) {
+                return false; // EOF or a closed channel: the close listener reports why
+            }
+            var bytes = read.getBuffer();
+            sink.accept(Arrays.copyOfRange(bytes.array(), bytes.rpos(), bytes.wpos()));
+            return true;
         }
-        var buffer = read.getBuffer();
-        sink.accept(Arrays.copyOfRange(buffer.array(), buffer.rpos(), buffer.wpos()));
-        return true;
     }
-
 
     private String closeReason() {
         Integer status = channel.getExitStatus();
