@@ -11,7 +11,8 @@ Contract:
 - Frames from a child must carry src == the child's id and may not address this agent;
   otherwise they are dropped with a log record. The rest goes up to the parent unchanged.
 - A child whose stream ends or carries a malformed frame is closed alone: requests still
-  waiting for it are answered with spindle.DeadContext and later frames for it likewise.
+  waiting for it are answered with spindle.DeadContext and later frames for it likewise. These
+  answers come from this agent's own id: the controller takes them from a child's parent only.
 - send(), request(), defer(), stop() and children() are safe from any thread. What touches the
   selector (watch, unwatch, add_child, close_child) runs on the loop thread; other threads
   reach it through defer().

@@ -55,6 +55,13 @@ final class CallRegistry {
         }
     }
 
+    /** Ends the call with {@code failure}; the agent needs no CANCEL (the context is gone, say). */
+    void fail(PendingCall call, CallException failure) {
+        if (finish(call)) {
+            call.fail(failure);
+        }
+    }
+
     void cancel(PendingCall call) {
         if (finish(call)) {
             sendCancel(call);

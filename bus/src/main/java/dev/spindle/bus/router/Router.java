@@ -152,10 +152,12 @@ public final class Router {
         Verdict verdict = policy.judge(from, frame);
         switch (verdict.kind()) {
             case REPLY -> calls.answer(verdict.call(), frame);
+            case CONTEXT_DEAD -> calls.fail(verdict.call(), new DeadContextException(verdict.call() + " failed: "
+                    + verdict.reason() + " (reported by its parent, context " + Integer.toUnsignedString(frame.src()) + ")"));
             case LOG -> withJsonObject(from, frame, body ->
                     deliverLog(AgentLog.fromPayload(frame.src(), from.name(), body)));
             case GET_SOURCE -> withJsonObject(from, frame, body -> sources.answer(from, frame, body));
-            case DROP -> drop(from, frame, verdict.dropReason());
+            case DROP -> drop(from, frame, verdict.reason());
         }
     }
 

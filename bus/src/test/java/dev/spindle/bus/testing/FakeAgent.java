@@ -67,8 +67,13 @@ public final class FakeAgent {
     }
 
     public void replyError(Frame call, String type, String message, String traceback) {
+        replyErrorAs(call.dst(), call, type, message, traceback);
+    }
+
+    /** Answers {@code call} with an error claiming to come from {@code src}, e.g. the parent of the context called. */
+    public void replyErrorAs(int src, Frame call, String type, String message, String traceback) {
         JsonObject error = new JsonObject().put("type", type).put("message", message).put("traceback", traceback);
-        send(new Frame(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, Protocol.FLAG_ERROR, error.toBuffer()));
+        send(new Frame(Protocol.CONTROLLER_ID, src, call.replyTo(), 0, Protocol.FLAG_ERROR, error.toBuffer()));
     }
 
     public void sendBytes(Buffer bytes) {
