@@ -10,7 +10,8 @@ import io.vertx.core.json.JsonObject;
  *
  * <p>From a stream with block {@code [b, b+1000)} a frame passes only if its src lies in the
  * block, its dst is the controller, and its handle is LOG, GET_SOURCE, or the reply handle of a
- * pending call the controller sent to that very src through that very stream. So a child cannot
+ * pending call the controller sent to that very src through that very stream; an item of a
+ * streamed call also needs credit. So a child cannot
  * run code on the controller, speak for another context, or answer someone else's call.
  *
  * <p>One exception: the parent hop of the called context (its login agent) may end the call with
@@ -54,7 +55,8 @@ final class RoutingPolicy {
             return Verdict.drop("no pending call has this reply handle (unknown or already answered)");
         }
         if (call.stream() == from && call.dst() == frame.src()) {
-            return Verdict.reply(call);
+            return call.ends(frame) || call.itemAllowed() ? Verdict.reply(call)
+                    : Verdict.beyondCredit(call, "an item beyond the credit granted to the stream");
         }
         if (call.stream() == from && from.block().isParentOf(frame.src(), call.dst())) {
             String report = deadContextMessage(frame);

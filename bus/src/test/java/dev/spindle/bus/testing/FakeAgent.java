@@ -66,6 +66,18 @@ public final class FakeAgent {
         send(Frame.json(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, value));
     }
 
+    /** Sends an item of the stream that answers {@code call}: JSON, or raw for a Buffer. */
+    public void sendItem(Frame call, Object value) {
+        send(value instanceof Buffer bytes ? Frame.raw(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, bytes)
+                : Frame.json(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, value));
+    }
+
+    /** Ends the stream that answers {@code call} with its last reply, a JSON value. */
+    public void sendLast(Frame call, Object value) {
+        send(new Frame(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, Protocol.FLAG_LAST,
+                Frame.json(0, 0, 0, 0, value).payload()));
+    }
+
     public void replyError(Frame call, String type, String message, String traceback) {
         replyErrorAs(call.dst(), call, type, message, traceback);
     }
@@ -130,6 +142,14 @@ public final class FakeAgent {
     public Frame nextCall(String fn) {
         Frame frame = nextFrame();
         assertEquals(Protocol.HANDLE_CALL, frame.handle(), "expected a CALL, got " + frame);
+        assertEquals(fn, ((JsonObject) frame.json()).getString("fn"));
+        return frame;
+    }
+
+    /** The next frame, which must be a STREAM_CALL of {@code fn}. */
+    public Frame nextStreamCall(String fn) {
+        Frame frame = nextFrame();
+        assertEquals(Protocol.HANDLE_STREAM_CALL, frame.handle(), "expected a STREAM_CALL, got " + frame);
         assertEquals(fn, ((JsonObject) frame.json()).getString("fn"));
         return frame;
     }
