@@ -148,9 +148,8 @@ final class StreamedCall extends PendingCall implements ReplyStream {
                 if (demand != Long.MAX_VALUE) {
                     demand--;
                 }
-                Object item = items.poll();
+                notify(handler, items.poll());
                 consumed();
-                notify(handler, item);
             }
             if (items.isEmpty() && last != null) {
                 Frame end = last;
