@@ -10,6 +10,7 @@ import glob
 import itertools
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -29,7 +30,8 @@ if PYTHON_SOURCES not in sys.path:
 
 from spindle_agent.framing import Decoder, encode  # noqa: E402
 from spindle_agent.protocol import (  # noqa: E402
-    FLAG_ERROR, FLAG_RAW, HANDLE_CALL, HANDLE_CANCEL, HANDLE_GET_SOURCE, HANDLE_LOG, READY_MARKER,
+    FLAG_ERROR, FLAG_RAW, HANDLE_CALL, HANDLE_CANCEL, HANDLE_CREDIT, HANDLE_GET_SOURCE, HANDLE_LOG,
+    HANDLE_STREAM_CALL, READY_MARKER,
 )
 from spindle_agent.stage import build_stage1, build_stage2  # noqa: E402
 
@@ -126,6 +128,7 @@ class FakeController(object):
         self.closed = threading.Event()
         self._handles = itertools.count(1000)
         self._waiters = {}  # reply handle -> [Event, frame]
+        self._streams = {}  # reply handle of a STREAM_CALL -> Queue of its reply frames
         self._lock = threading.Condition()
         self._write_lock = threading.Lock()
         self._thread = threading.Thread(target=self._read, daemon=True)
@@ -160,6 +163,25 @@ class FakeController(object):
 
     def call(self, fn, dst=AGENT_ID, reply_timeout=10.0, **kw):
         return self.wait(self.call_async(fn, dst, **kw), reply_timeout)
+
+    def stream_async(self, fn, window, dst=AGENT_ID, **kw):
+        """Send a STREAM_CALL; its reply frames queue up for next_reply."""
+        reply_to = next(self._handles)
+        self._streams[reply_to] = queue.Queue()
+        value = {"fn": fn, "kw": kw, "window": window}
+        self.send(encode(dst, 0, HANDLE_STREAM_CALL, reply_to, json.dumps(value).encode("utf-8")))
+        return reply_to
+
+    def next_reply(self, reply_to, timeout=10.0):
+        """The next reply frame of a stream; None if none came within timeout."""
+        try:
+            return self._streams[reply_to].get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def credit(self, reply_to, credit, dst=AGENT_ID):
+        body = json.dumps({"reply_to": reply_to, "credit": credit}).encode("utf-8")
+        self.send(encode(dst, 0, HANDLE_CREDIT, 0, body))
 
     def cancel(self, reply_to, dst=AGENT_ID):
         self.send(encode(dst, 0, HANDLE_CANCEL, 0, json.dumps({"reply_to": reply_to}).encode()))
@@ -214,6 +236,8 @@ class FakeController(object):
             fullname = json.loads(frame.payload.decode("utf-8"))["fullname"]
             self.source_requests.append((frame.src, fullname))
             self.send(encode(frame.src, 0, frame.reply_to, 0, self._source_answer(fullname)))
+        elif frame.handle in self._streams:
+            self._streams[frame.handle].put(frame)
         else:
             waiter = self._waiters.get(frame.handle)
             if waiter is None:

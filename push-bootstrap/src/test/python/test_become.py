@@ -21,7 +21,7 @@ from agent_harness import (
 from ansiballz import TinyPayload
 from spindle_agent.become import PromptWatcher, become_argv
 from spindle_agent.errors import BecomeError
-from spindle_agent.protocol import HANDLE_LOG, READY_MARKER
+from spindle_agent.protocol import FLAG_ERROR, FLAG_LAST, FLAG_RAW, HANDLE_LOG, READY_MARKER
 
 GOOD_PASSWORD = "correct horse"
 FORGER_ID = AGENT_ID + 50
@@ -208,6 +208,27 @@ class FakeSudoTest(BecomeTestCase):
         self.assertEqual(self.controller.call("stats")["children"],
                          [{"context_id": context_id, "pid": child["pid"], "ready": True}])
         self.assertChildDies(context_id, child["pid"])
+
+    def test_streams_through_a_child_end_with_their_last_frame_or_its_death(self):
+        context_id = AGENT_ID + 9
+        child = self.spawn(context_id, password=GOOD_PASSWORD)
+        with tempfile.NamedTemporaryFile() as data:
+            data.write(b"x" * 3000)
+            data.flush()
+            done = self.controller.stream_async("fetch_stream", 8, dst=context_id,
+                                                src=data.name, chunk_size=1000)
+            ends = [self.controller.next_reply(done).flags for _ in range(4)]
+            self.assertEqual(ends, [FLAG_RAW] * 3 + [FLAG_LAST])
+            waiting = self.controller.stream_async("fetch_stream", 1, dst=context_id,
+                                                   src=data.name, chunk_size=1000)
+            self.assertEqual(self.controller.next_reply(waiting).flags, FLAG_RAW)
+
+            os.kill(child["pid"], signal.SIGKILL)
+
+            death = self.controller.next_reply(waiting)
+            self.assertEqual((death.flags, death.src), (FLAG_ERROR, AGENT_ID))
+            self.assertEqual(json.loads(death.payload.decode())["type"], "spindle.DeadContext")
+            self.assertIsNone(self.controller.next_reply(done, 0.3), "the ended stream gets nothing")
 
     def test_wrong_password(self):
         started = time.monotonic()

@@ -22,7 +22,9 @@ class ProtocolDocTest(unittest.TestCase):
                        re.findall(r"\| (\d+) \| `([A-Z_]+)` \|", self.doc))
         self.assertEqual(handles, {"CALL": protocol.HANDLE_CALL, "LOG": protocol.HANDLE_LOG,
                                    "GET_SOURCE": protocol.HANDLE_GET_SOURCE,
-                                   "CANCEL": protocol.HANDLE_CANCEL})
+                                   "CANCEL": protocol.HANDLE_CANCEL,
+                                   "STREAM_CALL": protocol.HANDLE_STREAM_CALL,
+                                   "CREDIT": protocol.HANDLE_CREDIT})
         self.assertDocSays("handles `>= %d` are reply handles" % protocol.FIRST_REPLY_HANDLE)
 
     def test_flag_bits(self):

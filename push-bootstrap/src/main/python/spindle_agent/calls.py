@@ -14,9 +14,16 @@ Contract:
 - Dispatcher.on_cancel handles CANCEL {"reply_to": h}: a call that has not started never
   runs, a running one gets its cancel hook called (exec kills its process). A cancelled call
   sends no reply: the caller has already given up on it.
+- Streamed replies (docs/protocol.md section 3): a function that is a generator streams. It
+  is called with STREAM_CALL {"fn", "kw", "window"}; each value it yields is sent as an item
+  (bytes raw, anything else JSON) once there is credit for it, the worker thread waiting
+  otherwise, and its return value is the LAST reply. Dispatcher.on_credit adds the credit of a
+  CREDIT {"reply_to", "credit"}. A plain CALL to a generator fails with
+  spindle.StreamRequired; a STREAM_CALL to a plain function gets its result flagged LAST.
 """
 
 import importlib
+import inspect
 import json
 import logging
 import os
@@ -28,9 +35,9 @@ import traceback
 from . import files
 from .become import spawn_child
 from .commands import exec_command, shell_command
-from .errors import NoSuchFunction, error_payload
+from .errors import NoSuchFunction, StreamRequired, error_payload
 from .modules import run_module
-from .protocol import FLAG_ERROR, FLAG_LAST, FLAG_RAW
+from .protocol import FLAG_ERROR, FLAG_LAST, FLAG_RAW, HANDLE_STREAM_CALL
 from .router import dump_json
 from .workers import WorkerPool
 
@@ -55,22 +62,57 @@ class Agent(object):
 
 
 class Call(object):
-    """One CALL being served. It is answered at most once, and not at all once cancelled."""
+    """One CALL or STREAM_CALL being served. It ends once (a reply or an error), and not at all
+    once cancelled; a streamed call may send items before that."""
 
     def __init__(self, agent, frame):
         self.agent = agent
         self.frame = frame
+        self.streamed = frame.handle == HANDLE_STREAM_CALL
         self.cancelled = False
         self._finished = False  # replied to, or cancelled
         self._cancel_hook = None
+        self._credit = 0        # items a streamed call may still send
         self._lock = threading.Lock()
+        self._credit_changed = threading.Condition(self._lock)
 
     def reply(self, value):
         if isinstance(value, bytes):
             # a whole answer in one frame: LAST tells relaying agents the request is done
             self._answer(value, FLAG_RAW | FLAG_LAST)
         else:
-            self._answer(dump_json(value), 0)
+            self._answer(dump_json(value), FLAG_LAST if self.streamed else 0)
+
+    def grant(self, credit):
+        with self._lock:
+            self._credit += credit
+            self._credit_changed.notify_all()
+
+    def stream(self, items):
+        """Send each value of the generator items as an item, each when there is credit for
+        it; return the generator's return value (None once cancelled)."""
+        try:
+            while True:
+                try:
+                    item = next(items)
+                except StopIteration as stop:
+                    return stop.value
+                if not self._take_credit():
+                    return None
+                if isinstance(item, bytes):
+                    self.agent.router.send(self.frame.src, self.frame.reply_to, item, FLAG_RAW)
+                else:
+                    self.agent.router.send(self.frame.src, self.frame.reply_to, dump_json(item))
+        finally:
+            items.close()
+
+    def _take_credit(self):
+        with self._lock:
+            self._credit_changed.wait_for(lambda: self._credit > 0 or self.cancelled)
+            if self.cancelled:
+                return False
+            self._credit -= 1
+            return True
 
     def fail(self, exc, traceback_text):
         self._answer(dump_json(error_payload(exc, traceback_text)), FLAG_ERROR)
@@ -88,6 +130,7 @@ class Call(object):
             if self._finished:
                 return
             self._finished = self.cancelled = True
+            self._credit_changed.notify_all()
             hook = self._cancel_hook
         if hook is not None:
             hook()
@@ -116,14 +159,29 @@ class Dispatcher(object):
         self._pool.submit(self._run, call)
 
     def on_cancel(self, frame):
-        try:
-            key = (frame.src, json.loads(frame.payload.decode("utf-8"))["reply_to"])
-        except (ValueError, KeyError, TypeError) as exc:
-            log.warning("ignored malformed CANCEL from %d: %s", frame.src, exc)
-            return
-        call = self.calls.get(key)
+        call, _ = self._addressed(frame, "CANCEL")
         if call is not None:
             call.cancel()
+
+    def on_credit(self, frame):
+        call, body = self._addressed(frame, "CREDIT")
+        if call is None:
+            return
+        credit = body.get("credit")
+        if isinstance(credit, int) and not isinstance(credit, bool) and credit > 0:
+            call.grant(credit)
+        else:
+            log.warning("ignored CREDIT from %d with credit %r", frame.src, credit)
+
+    def _addressed(self, frame, kind):
+        """(call, body) of a CANCEL or CREDIT {"reply_to": h, ...}; call is None once the call
+        it names has ended."""
+        try:
+            body = json.loads(frame.payload.decode("utf-8"))
+            return self.calls.get((frame.src, body["reply_to"])), body
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("ignored malformed %s from %d: %s", kind, frame.src, exc)
+            return None, None
 
     def _run(self, call):
         try:
@@ -143,7 +201,16 @@ class Dispatcher(object):
         function = FUNCTIONS.get(name)
         if function is None:
             raise NoSuchFunction("the agent has no function %r" % (name,))
-        return function(call, **(request.get("kw") or {}))
+        streams = inspect.isgeneratorfunction(function)
+        if streams and not call.streamed:
+            raise StreamRequired("%s answers with a stream: call it with STREAM_CALL" % (name,))
+        if call.streamed:
+            window = request.get("window")
+            if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+                raise ValueError("a STREAM_CALL needs a window of at least 1, not %r" % (window,))
+            call.grant(window)
+        result = function(call, **(request.get("kw") or {}))
+        return call.stream(result) if streams else result
 
 
 def ping(call):

@@ -7,7 +7,7 @@ name for builtins ("ValueError") and "module.QualName" for everything else.
 
 __all__ = [
     "SpindleError", "NoSuchFunction", "NoSuchHandle", "DeadContext", "Timeout", "BecomeError",
-    "UnknownPayload", "TransferError", "wire_type", "error_payload",
+    "UnknownPayload", "TransferError", "StreamRequired", "wire_type", "error_payload",
 ]
 
 
@@ -41,6 +41,10 @@ class UnknownPayload(SpindleError):
 
 class TransferError(SpindleError):
     """A file transfer is unknown, or what arrived does not match what was announced."""
+
+
+class StreamRequired(SpindleError):
+    """A plain CALL named a function that answers with a stream of items."""
 
 
 def wire_type(exc):

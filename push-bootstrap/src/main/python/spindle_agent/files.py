@@ -9,12 +9,15 @@ Contract:
   read back from the temp file. Both -> {"size", "sha1"}. put_abort(transfer).
 - fetch_open(src) -> {"transfer", "size"}; fetch_chunk(transfer, offset, length) -> RAW
   bytes (fewer at the end); fetch_close(transfer).
+- fetch_stream(src, chunk_size=128 KiB) streams (a STREAM_CALL): the file's bytes as raw
+  items of chunk_size bytes, then {"size", "sha1"} of what was sent.
 - Failures (no directory, ENOSPC, mismatch) remove the temp file and name the path:
   OSErrors keep their class, others are spindle.TransferError; a failed put repeats its
   error. Transfers idle for `idle` s (CONFIG "transfer_idle", 600) are dropped by a thread.
 """
 
 import base64
+import hashlib
 import os
 import stat
 import threading
@@ -25,6 +28,7 @@ from .errors import TransferError
 __all__ = ["Transfers", "FUNCTIONS"]
 
 IDLE = 600
+STREAM_CHUNK = 128 * 1024
 
 
 def _named(exc, path):
@@ -214,6 +218,24 @@ def fetch_chunk(call, transfer, offset, length):
     return call.agent.transfers.get(transfer, _Fetch).read(offset, length)
 
 
+def fetch_stream(call, src, chunk_size=STREAM_CHUNK):
+    if not 0 < chunk_size <= call.agent.router.max_frame:
+        raise ValueError("cannot send chunks of %d bytes" % chunk_size)
+    digest, size = hashlib.sha1(), 0
+    try:
+        f = open(src, "rb")
+    except OSError as exc:
+        raise _named(exc, src)
+    with f:
+        while True:
+            data = f.read(chunk_size)
+            if not data:
+                return {"size": size, "sha1": digest.hexdigest()}
+            digest.update(data)
+            size += len(data)
+            yield data
+
+
 FUNCTIONS = {
     "put_small": put_small,
     "put_open": put_open,
@@ -223,4 +245,5 @@ FUNCTIONS = {
     "fetch_open": fetch_open,
     "fetch_chunk": fetch_chunk,
     "fetch_close": lambda call, transfer: call.agent.transfers.drop(transfer),
+    "fetch_stream": fetch_stream,
 }

@@ -24,8 +24,8 @@ from .logs import LineSplitter, LogForwarder, send_log
 from .modules import ForkServer
 from .processes import ProcessSet
 from .protocol import (
-    CONTROLLER_ID, FLAG_ERROR, HANDLE_CALL, HANDLE_CANCEL, HANDLE_GET_SOURCE, MAX_FRAME,
-    READY_MARKER,
+    CONTROLLER_ID, FLAG_ERROR, HANDLE_CALL, HANDLE_CANCEL, HANDLE_CREDIT, HANDLE_GET_SOURCE,
+    HANDLE_STREAM_CALL, MAX_FRAME, READY_MARKER,
 )
 from .router import Router, Stream
 
@@ -68,6 +68,8 @@ def main(config):
     dispatcher = Dispatcher(agent)
     router.add_handler(HANDLE_CALL, dispatcher.on_call)
     router.add_handler(HANDLE_CANCEL, dispatcher.on_cancel)
+    router.add_handler(HANDLE_STREAM_CALL, dispatcher.on_call)
+    router.add_handler(HANDLE_CREDIT, dispatcher.on_credit)
 
     status = 0
     try:

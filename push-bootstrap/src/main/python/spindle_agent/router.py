@@ -10,8 +10,11 @@ Contract:
   anything else is answered with spindle.DeadContext / spindle.NoSuchHandle.
 - Frames from a child must carry src == the child's id and may not address this agent;
   otherwise they are dropped with a log record. The rest goes up to the parent unchanged.
+- A request sent down to a child waits for its reply (CALL) or for its LAST or ERROR frame
+  (STREAM_CALL, whose items pass on before that).
 - A child whose stream ends or carries a malformed frame is closed alone: requests still
-  waiting for it are answered with spindle.DeadContext and later frames for it likewise.
+  waiting for it are answered with spindle.DeadContext and later frames for it likewise. These
+  answers come from this agent's own id: the controller takes them from a child's parent only.
 - send(), request(), defer(), stop() and children() are safe from any thread. What touches the
   selector (watch, unwatch, add_child, close_child) runs on the loop thread; other threads
   reach it through defer().
@@ -29,7 +32,7 @@ import time
 from .errors import DeadContext, NoSuchHandle, Timeout, error_payload
 from .framing import Decoder, FrameError, encode
 from .protocol import (
-    FIRST_REPLY_HANDLE, FLAG_ERROR, FLAG_LAST, FLAG_RAW, MAX_PREAMBLE, READY_MARKER,
+    FIRST_REPLY_HANDLE, FLAG_ERROR, FLAG_LAST, HANDLE_STREAM_CALL, MAX_PREAMBLE, READY_MARKER,
 )
 
 __all__ = ["Stream", "ChildStream", "Router", "dump_json"]
@@ -131,7 +134,7 @@ class ChildStream(Stream):
         self.context_id = context_id
         self.ready = False
         self.noise = bytearray()   # what the child printed before its marker
-        self.awaiting = set()      # (src, reply_to) of requests sent down and not answered
+        self.awaiting = {}         # (src, reply_to) of requests sent down and not ended -> streamed
         self.on_ready = on_ready   # () -> bool; False means the spawn was abandoned
         self.on_close = on_close   # (reason) -> None
         self.pid = None            # the become program's pid, for stats
@@ -341,7 +344,7 @@ class Router(object):
             self._refuse(frame, DeadContext(reason))
             return
         if frame.reply_to:
-            child.awaiting.add((frame.src, frame.reply_to))
+            child.awaiting[(frame.src, frame.reply_to)] = frame.handle == HANDLE_STREAM_CALL
         self._write(child, _forward(frame))
 
     def _deliver(self, frame):
@@ -419,6 +422,9 @@ class Router(object):
             log.warning("dropped frame from context %d to this agent (handle %d): children "
                         "may only talk to the controller", child.context_id, frame.handle)
             return
-        if not frame.flags & FLAG_RAW or frame.flags & (FLAG_LAST | FLAG_ERROR):
-            child.awaiting.discard((frame.dst, frame.handle))
+        key = (frame.dst, frame.handle)
+        streamed = child.awaiting.get(key)
+        # a plain request ends with its reply, a streamed one with its LAST or ERROR frame
+        if streamed is False or streamed and frame.flags & (FLAG_LAST | FLAG_ERROR):
+            del child.awaiting[key]
         self._write(self.parent, _forward(frame))

@@ -44,6 +44,12 @@ public final class Protocol {
     public static final int HANDLE_GET_SOURCE = 3;
     /** Handle of the agent's cancel receiver; sent by the parent only. */
     public static final int HANDLE_CANCEL = 4;
+    /** Handle of the agent's receiver of calls answered by a stream of replies; sent by the parent only. */
+    public static final int HANDLE_STREAM_CALL = 5;
+    /** Handle of the agent's receiver of credit for a stream of replies; sent by the parent only. */
+    public static final int HANDLE_CREDIT = 6;
+    /** Largest window of a streamed call: items the caller may hold unconsumed. */
+    public static final int MAX_WINDOW = 1024;
     /** Handles from here on are reply handles allocated by whoever sends a request. */
     public static final int FIRST_REPLY_HANDLE = 1000;
 

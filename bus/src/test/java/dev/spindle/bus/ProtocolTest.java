@@ -66,6 +66,7 @@ class ProtocolTest {
         assertTrue(doc.contains("The controller is context `" + Protocol.CONTROLLER_ID + "`."));
         assertTrue(doc.contains("handles `>= " + Protocol.FIRST_REPLY_HANDLE + "` are reply handles"));
         assertTrue(doc.contains("`" + Protocol.READY_MARKER.replace("\n", "\\n") + "`"));
+        assertTrue(doc.contains("`1 <= window <= " + Protocol.MAX_WINDOW + "`"));
         assertEquals(64 * 1024, Protocol.MAX_PREAMBLE);
         assertTrue(doc.contains("up to 64 KiB of bytes before the marker"));
         assertArrayEquals(Protocol.READY_MARKER.getBytes(StandardCharsets.US_ASCII), Protocol.readyMarkerBytes());
@@ -80,7 +81,8 @@ class ProtocolTest {
         }
 
         assertEquals(Map.of("CALL", Protocol.HANDLE_CALL, "LOG", Protocol.HANDLE_LOG,
-                "GET_SOURCE", Protocol.HANDLE_GET_SOURCE, "CANCEL", Protocol.HANDLE_CANCEL), documented);
+                "GET_SOURCE", Protocol.HANDLE_GET_SOURCE, "CANCEL", Protocol.HANDLE_CANCEL,
+                "STREAM_CALL", Protocol.HANDLE_STREAM_CALL, "CREDIT", Protocol.HANDLE_CREDIT), documented);
     }
 
     /** The doc with wrapped lines joined by one space (table rows keep their own lines), so sentences match. */

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.bus.call.RemoteException;
+import dev.spindle.bus.call.ReplyStream;
 import dev.spindle.bus.router.AgentStream;
 import dev.spindle.bus.router.Router;
 import io.vertx.core.Future;
@@ -76,6 +77,16 @@ public final class AgentContext {
     /** Calls {@code fn} in this agent; the result is the reply's JSON value. */
     public Future<Object> call(String fn, JsonObject kw, Duration deadline) {
         return router.call(id, fn, kw, deadline).result().recover(this::explainDeath);
+    }
+
+    /**
+     * Calls {@code fn}, a function that answers with a stream of items (docs/protocol.md §3,
+     * "Streamed replies"); a failure that says the agent is gone marks this context dead.
+     */
+    public ReplyStream stream(String fn, JsonObject kw, int window, Duration deadline) {
+        ReplyStream stream = router.stream(id, fn, kw, window, deadline);
+        stream.result().onFailure(this::noteDeath);
+        return stream;
     }
 
     /** A call that found no route failed because the agent died: say why it died instead. */

@@ -7,6 +7,7 @@ import dev.spindle.bus.call.CallException;
 import dev.spindle.bus.call.CallTimeoutException;
 import dev.spindle.bus.call.DeadContextException;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
@@ -38,7 +39,7 @@ final class CallRegistry {
         byHandle.put(handle, call);
         stream.callStarted();
         try {
-            stream.send(new Frame(call.dst(), Protocol.CONTROLLER_ID, Protocol.HANDLE_CALL, handle, 0, call.request()));
+            stream.send(new Frame(call.dst(), Protocol.CONTROLLER_ID, call.requestHandle(), handle, 0, call.request()));
         } catch (IllegalArgumentException tooLarge) {
             finish(call);
             call.fail(new CallException(call + " not sent: " + tooLarge.getMessage()));
@@ -49,16 +50,35 @@ final class CallRegistry {
         return byHandle.get(handle);
     }
 
+    /** Takes a reply the policy allowed: an item of a stream, or the reply that ends the call. */
     void answer(PendingCall call, Frame reply) {
-        if (finish(call)) {
+        if (!call.ends(reply)) {
+            try {
+                call.item(reply);
+            } catch (DecodeException | IllegalStateException e) {
+                giveUp(call, new CallException(call + " got a malformed item: " + e.getMessage()));
+            }
+        } else if (finish(call)) {
             call.answer(reply);
         }
     }
 
+    /** Ends the call with {@code failure}; the agent needs no CANCEL (the context is gone, say). */
+    void fail(PendingCall call, CallException failure) {
+        if (finish(call)) {
+            call.fail(failure);
+        }
+    }
+
     void cancel(PendingCall call) {
+        giveUp(call, new CallCancelledException(call + " was cancelled"));
+    }
+
+    /** Ends the call with {@code failure} and tells the agent to stop working on it. */
+    void giveUp(PendingCall call, CallException failure) {
         if (finish(call)) {
             sendCancel(call);
-            call.fail(new CallCancelledException(call + " was cancelled"));
+            call.fail(failure);
         }
     }
 
@@ -74,10 +94,7 @@ final class CallRegistry {
     }
 
     private void expire(PendingCall call) {
-        if (finish(call)) {
-            sendCancel(call);
-            call.fail(new CallTimeoutException(call + " got no reply within " + call.deadline().toMillis() + " ms"));
-        }
+        giveUp(call, new CallTimeoutException(call + " got no reply within " + call.deadline().toMillis() + " ms"));
     }
 
     /** Tells the agent the caller gave up, so it can stop the work. */

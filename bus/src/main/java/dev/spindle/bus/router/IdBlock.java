@@ -20,6 +20,14 @@ public record IdBlock(int base, int size) {
         return offset >= 0 && offset < size;
     }
 
+    /**
+     * Whether {@code parent} is the hop that routes {@code child}: the login agent ({@code base})
+     * for each of its become children. Only that hop may report the child gone.
+     */
+    public boolean isParentOf(int parent, int child) {
+        return parent == base && child != base && contains(child);
+    }
+
     public boolean overlaps(IdBlock other) {
         return start() < other.end() && other.start() < end();
     }

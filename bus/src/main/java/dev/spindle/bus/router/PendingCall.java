@@ -1,6 +1,7 @@
 package dev.spindle.bus.router;
 
 import dev.spindle.bus.Frame;
+import dev.spindle.bus.Protocol;
 import dev.spindle.bus.call.Call;
 import dev.spindle.bus.call.CallException;
 import dev.spindle.bus.call.RemoteException;
@@ -15,9 +16,10 @@ import java.util.function.Consumer;
 
 /**
  * One call from creation to its outcome. The request payload is encoded by the caller's thread;
- * the rest (handle, stream, timer) is set and read on the router's context only.
+ * the rest (handle, stream, timer) is set and read on the router's context only. A plain call ends
+ * with its first reply; {@link StreamedCall} takes items before its end.
  */
-final class PendingCall implements Call {
+sealed class PendingCall implements Call permits StreamedCall {
 
     private final int dst;
     private final String fn;
@@ -61,6 +63,30 @@ final class PendingCall implements Call {
         return request;
     }
 
+    /** The agent handle the request goes to. */
+    int requestHandle() {
+        return Protocol.HANDLE_CALL;
+    }
+
+    /** Whether {@code reply} ends the call; for a plain call every reply does. */
+    boolean ends(Frame reply) {
+        return true;
+    }
+
+    /** Whether the agent may send one more reply that does not end the call. */
+    boolean itemAllowed() {
+        return false;
+    }
+
+    /**
+     * Takes a reply that does not end the call, one the policy allowed.
+     *
+     * @throws DecodeException if it is not the JSON it claims to be
+     */
+    void item(Frame reply) {
+        throw new IllegalStateException(this + " takes one reply");
+    }
+
     Duration deadline() {
         return deadline;
     }
@@ -84,7 +110,7 @@ final class PendingCall implements Call {
         return timer;
     }
 
-    /** Completes the call from its reply: the JSON value, the raw bytes, or a {@link RemoteException}. */
+    /** Completes the call from its (last) reply: the JSON value, the raw bytes, or a {@link RemoteException}. */
     void answer(Frame reply) {
         try {
             if (reply.isError()) {

@@ -3,12 +3,15 @@ package dev.spindle.bus.router;
 import dev.spindle.bus.Frame;
 import dev.spindle.bus.Protocol;
 import dev.spindle.bus.call.Call;
+import dev.spindle.bus.call.CallException;
+import dev.spindle.bus.call.ReplyStream;
 import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.bus.source.SourceService;
 import dev.spindle.bus.transport.ByteTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -100,23 +103,58 @@ public final class Router {
      */
     public Call call(int dst, String fn, JsonObject kw, Duration deadline) {
         Objects.requireNonNull(fn, "fn");
+        checkDeadline(deadline);
+        return send(new PendingCall(dst, fn, encode(fn, kw, null), deadline, this::cancel));
+    }
+
+    /**
+     * Calls {@code fn(**kw)} in context {@code dst}, a function that answers with a stream of items
+     * (docs/protocol.md §3, "Streamed replies"). Like {@link #call}, the STREAM_CALL frame is
+     * written at once.
+     *
+     * @param window   items the agent may send ahead of the consumer, 1 to {@link Protocol#MAX_WINDOW};
+     *                 the router holds at most this many unconsumed items
+     * @param deadline how long the whole stream may take; then it fails and the agent gets a CANCEL
+     */
+    public ReplyStream stream(int dst, String fn, JsonObject kw, int window, Duration deadline) {
+        Objects.requireNonNull(fn, "fn");
+        checkDeadline(deadline);
+        if (window < 1 || window > Protocol.MAX_WINDOW) {
+            throw new IllegalArgumentException("window must be 1 to " + Protocol.MAX_WINDOW + ": " + window);
+        }
+        return send(new StreamedCall(dst, fn, encode(fn, kw, window), window, deadline, hop, this::cancel));
+    }
+
+    private static void checkDeadline(Duration deadline) {
         Objects.requireNonNull(deadline, "deadline");
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("deadline must be positive: " + deadline);
         }
-        // encoded here, on the caller's thread: big payloads stay off the event loop
+    }
+
+    /** Encoded here, on the caller's thread: big payloads stay off the event loop. */
+    private static Buffer encode(String fn, JsonObject kw, Integer window) {
         JsonObject request = new JsonObject().put("fn", fn).put("kw", kw == null ? new JsonObject() : kw);
-        PendingCall call = new PendingCall(dst, fn, Json.encodeToBuffer(request), deadline,
-                cancelled -> hop.run(() -> calls.cancel(cancelled)));
+        if (window != null) {
+            request.put("window", window);
+        }
+        return Json.encodeToBuffer(request);
+    }
+
+    private <C extends PendingCall> C send(C call) {
         hop.run(() -> {
-            AttachedStream stream = routes.streamFor(dst);
+            AttachedStream stream = routes.streamFor(call.dst());
             if (stream == null) {
-                call.fail(new DeadContextException("no route to context " + Integer.toUnsignedString(dst)));
+                call.fail(new DeadContextException("no route to context " + Integer.toUnsignedString(call.dst())));
             } else {
                 calls.start(call, stream);
             }
         });
         return call;
+    }
+
+    private void cancel(PendingCall call) {
+        hop.run(() -> calls.cancel(call));
     }
 
     /** Replaces the receiver of agent log records (default: slf4j logger {@code spindle.agent}). */
@@ -152,10 +190,17 @@ public final class Router {
         Verdict verdict = policy.judge(from, frame);
         switch (verdict.kind()) {
             case REPLY -> calls.answer(verdict.call(), frame);
+            case BEYOND_CREDIT -> {
+                drop(from, frame, verdict.reason());
+                calls.giveUp(verdict.call(), new CallException(verdict.call() + " failed: context "
+                        + Integer.toUnsignedString(frame.src()) + " sent more items than the credit it was granted"));
+            }
+            case CONTEXT_DEAD -> calls.fail(verdict.call(), new DeadContextException(verdict.call() + " failed: "
+                    + verdict.reason() + " (reported by its parent, context " + Integer.toUnsignedString(frame.src()) + ")"));
             case LOG -> withJsonObject(from, frame, body ->
                     deliverLog(AgentLog.fromPayload(frame.src(), from.name(), body)));
             case GET_SOURCE -> withJsonObject(from, frame, body -> sources.answer(from, frame, body));
-            case DROP -> drop(from, frame, verdict.dropReason());
+            case DROP -> drop(from, frame, verdict.reason());
         }
     }
 

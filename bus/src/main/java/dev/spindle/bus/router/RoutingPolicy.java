@@ -2,16 +2,26 @@ package dev.spindle.bus.router;
 
 import dev.spindle.bus.Frame;
 import dev.spindle.bus.Protocol;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Decides what an agent may send the controller (docs/protocol.md §3, "Routing policy").
  *
  * <p>From a stream with block {@code [b, b+1000)} a frame passes only if its src lies in the
  * block, its dst is the controller, and its handle is LOG, GET_SOURCE, or the reply handle of a
- * pending call the controller sent to that very src through that very stream. So a child cannot
+ * pending call the controller sent to that very src through that very stream; an item of a
+ * streamed call also needs credit. So a child cannot
  * run code on the controller, speak for another context, or answer someone else's call.
+ *
+ * <p>One exception: the parent hop of the called context (its login agent) may end the call with
+ * a {@code spindle.DeadContext} error, because it is the one that sees the child die; it may not
+ * answer the call in the child's name otherwise.
  */
 final class RoutingPolicy {
+
+    /** The error type an agent reports for a context that is gone (docs/protocol.md §3). */
+    static final String DEAD_CONTEXT = "spindle.DeadContext";
 
     private final CallRegistry calls;
 
@@ -44,10 +54,30 @@ final class RoutingPolicy {
         if (call == null) {
             return Verdict.drop("no pending call has this reply handle (unknown or already answered)");
         }
-        if (call.dst() != frame.src() || call.stream() != from) {
-            return Verdict.drop("the reply handle belongs to a call sent to context "
-                    + Integer.toUnsignedString(call.dst()));
+        if (call.stream() == from && call.dst() == frame.src()) {
+            return call.ends(frame) || call.itemAllowed() ? Verdict.reply(call)
+                    : Verdict.beyondCredit(call, "an item beyond the credit granted to the stream");
         }
-        return Verdict.reply(call);
+        if (call.stream() == from && from.block().isParentOf(frame.src(), call.dst())) {
+            String report = deadContextMessage(frame);
+            if (report != null) {
+                return Verdict.contextDead(call, report);
+            }
+        }
+        return Verdict.drop("the reply handle belongs to a call sent to context "
+                + Integer.toUnsignedString(call.dst()));
+    }
+
+    /** The message of a {@code spindle.DeadContext} ERROR payload, or null for anything else. */
+    private static String deadContextMessage(Frame frame) {
+        if (!frame.isError() || frame.isRaw()) {
+            return null;
+        }
+        try {
+            return frame.json() instanceof JsonObject error && DEAD_CONTEXT.equals(error.getValue("type"))
+                    ? String.valueOf(error.getValue("message")) : null;
+        } catch (DecodeException e) {
+            return null;
+        }
     }
 }

@@ -166,6 +166,22 @@ class CallTest {
     }
 
     @Test
+    void parentReportingItsChildDeadFailsTheCallAtOnceWithTheCause() {
+        Connection db1 = harness.connect("db1");
+        int child = db1.id() + 1;
+        Call call = harness.router.call(child, "sleep", null, Duration.ofHours(12));
+        Frame sent = db1.agent().nextCall("sleep");
+
+        db1.agent().replyErrorAs(db1.id(), sent, "spindle.DeadContext", "context " + child + " is gone: its channel closed", "");
+
+        DeadContextException e = Await.failure(call.result(), DeadContextException.class);
+        assertEquals("call 'sleep' to context " + child + " failed: context " + child
+                + " is gone: its channel closed (reported by its parent, context " + db1.id() + ")", e.getMessage());
+        assertEquals(0, db1.stream().stats().callsInFlight());
+        assertEquals(0, db1.stream().stats().framesDropped());
+    }
+
+    @Test
     void callsArePipelinedBehindBytesWrittenBeforeAttach() {
         FakeAgent agent = new FakeAgent("memory db1");
         ByteTransport transport = agent.transport();

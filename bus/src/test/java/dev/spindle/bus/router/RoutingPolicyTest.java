@@ -87,6 +87,65 @@ class RoutingPolicyTest {
     }
 
     @Test
+    void siblingCannotReportAChildDead() {
+        Connection db1 = harness.connect("db1");
+        int child = db1.id() + 1;
+        Call onChild = harness.router.call(child, "ping", null, DEADLINE);
+        Frame sent = db1.agent().nextCall("ping");
+
+        db1.agent().replyErrorAs(child + 1, sent, "spindle.DeadContext", "forged by a sibling", "");
+
+        assertDropped(db1, 1);
+        db1.agent().reply(sent, "pong from the child");
+        assertEquals("pong from the child", Await.result(onChild.result()));
+    }
+
+    @Test
+    void childCannotReportItsParentDead() {
+        Connection db1 = harness.connect("db1");
+        Call onLogin = harness.router.call(db1.id(), "ping", null, DEADLINE);
+        Frame sent = db1.agent().nextCall("ping");
+
+        db1.agent().replyErrorAs(db1.id() + 1, sent, "spindle.DeadContext", "forged by a child", "");
+
+        assertDropped(db1, 1);
+        db1.agent().reply(sent, "pong");
+        assertEquals("pong", Await.result(onLogin.result()));
+    }
+
+    @Test
+    void anotherHostsAgentCannotReportAChildDead() {
+        Connection db1 = harness.connect("db1");
+        Connection db2 = harness.connect("db2");
+        int child = db1.id() + 1;
+        Call onChild = harness.router.call(child, "ping", null, DEADLINE);
+        Frame sent = db1.agent().nextCall("ping");
+
+        db2.agent().replyErrorAs(db2.id(), sent, "spindle.DeadContext", "forged by db2", "");
+        db2.agent().replyErrorAs(db1.id(), sent, "spindle.DeadContext", "forged by db2 as db1", "");
+
+        assertDropped(db2, 2);
+        db1.agent().reply(sent, "pong from the child");
+        assertEquals("pong from the child", Await.result(onChild.result()));
+    }
+
+    @Test
+    void parentMayOnlyReportItsChildDeadNotAnswerForIt() {
+        Connection db1 = harness.connect("db1");
+        int child = db1.id() + 1;
+        Call onChild = harness.router.call(child, "ping", null, DEADLINE);
+        Frame sent = db1.agent().nextCall("ping");
+        JsonObject otherError = new JsonObject().put("type", "ValueError").put("message", "forged").put("traceback", "");
+
+        db1.agent().send(new Frame(0, db1.id(), sent.replyTo(), 0, Protocol.FLAG_ERROR, otherError.toBuffer()));
+        db1.agent().send(new Frame(0, db1.id(), sent.replyTo(), 0, Protocol.FLAG_ERROR, Buffer.buffer("{not json")));
+
+        assertDropped(db1, 2);
+        db1.agent().reply(sent, "pong from the child");
+        assertEquals("pong from the child", Await.result(onChild.result()));
+    }
+
+    @Test
     void replyToAnUnknownHandleIsDropped() {
         Connection db1 = harness.connect("db1");
 

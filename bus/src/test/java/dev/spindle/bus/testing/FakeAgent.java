@@ -73,9 +73,26 @@ public final class FakeAgent {
         send(Frame.json(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, value));
     }
 
+    /** Sends an item of the stream that answers {@code call}: JSON, or raw for a Buffer. */
+    public void sendItem(Frame call, Object value) {
+        send(value instanceof Buffer bytes ? Frame.raw(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, bytes)
+                : Frame.json(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, value));
+    }
+
+    /** Ends the stream that answers {@code call} with its last reply, a JSON value. */
+    public void sendLast(Frame call, Object value) {
+        send(new Frame(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, Protocol.FLAG_LAST,
+                Frame.json(0, 0, 0, 0, value).payload()));
+    }
+
     public void replyError(Frame call, String type, String message, String traceback) {
+        replyErrorAs(call.dst(), call, type, message, traceback);
+    }
+
+    /** Answers {@code call} with an error claiming to come from {@code src}, e.g. the parent of the context called. */
+    public void replyErrorAs(int src, Frame call, String type, String message, String traceback) {
         JsonObject error = new JsonObject().put("type", type).put("message", message).put("traceback", traceback);
-        send(new Frame(Protocol.CONTROLLER_ID, call.dst(), call.replyTo(), 0, Protocol.FLAG_ERROR, error.toBuffer()));
+        send(new Frame(Protocol.CONTROLLER_ID, src, call.replyTo(), 0, Protocol.FLAG_ERROR, error.toBuffer()));
     }
 
     public void sendBytes(Buffer bytes) {
@@ -133,6 +150,14 @@ public final class FakeAgent {
     public Frame nextCall(String fn) {
         Frame frame = nextFrame();
         assertEquals(Protocol.HANDLE_CALL, frame.handle(), "expected a CALL, got " + frame);
+        assertEquals(fn, ((JsonObject) frame.json()).getString("fn"));
+        return frame;
+    }
+
+    /** The next frame, which must be a STREAM_CALL of {@code fn}. */
+    public Frame nextStreamCall(String fn) {
+        Frame frame = nextFrame();
+        assertEquals(Protocol.HANDLE_STREAM_CALL, frame.handle(), "expected a STREAM_CALL, got " + frame);
         assertEquals(fn, ((JsonObject) frame.json()).getString("fn"));
         return frame;
     }
