@@ -248,7 +248,7 @@ class FakeController(object):
 
 
 class AgentProcess(object):
-    """An agent booted the way the controller boots one: `python -c STAGE1`, stage 2 written
+    """An agent booted the way the controller boots one: `python -I -c STAGE1`, stage 2 written
     at once, channel on a socketpair (binary clean, like an SSH channel)."""
 
     def __init__(self, module_sources=None, python=None, env=None, cwd=None, **config):
@@ -256,7 +256,7 @@ class AgentProcess(object):
         self.stage2_size = len(stage2)
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen(
-            build_stage1(len(stage2), python or sys.executable),
+            build_stage1(len(stage2), python or sys.executable, isolated=True),
             stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env, cwd=cwd)
         theirs.close()
         self.sock = ours

@@ -1,10 +1,13 @@
 """Become children: a fake sudo that prompts on its tty (any user), then real sudo and su
-(root only). Calls are routed through the agent to the child."""
+(root only). Calls are routed through the agent to the child. Stand-in interpreters that ask
+for the password after the tool has started them must never be told it."""
 
 import json
 import os
+import pwd
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +22,7 @@ from agent_harness import (
     SharedAgentTestCase,
     wait_until)
 from ansiballz import TinyPayload
-from spindle_agent.become import PromptWatcher, become_argv
+from spindle_agent.become import MAX_CONVERSATION, PromptWatcher, become_argv, tool_prompt
 from spindle_agent.errors import BecomeError
 from spindle_agent.protocol import FLAG_ERROR, FLAG_LAST, FLAG_RAW, HANDLE_LOG, READY_MARKER
 
@@ -63,42 +66,93 @@ os.write(2, b"sudo: 3 incorrect password attempts\\n")
 sys.exit(1)
 '''
 
+# Runs the command without asking, like sudo with NOPASSWD, doas with nopass or su for root.
+# The prompt it got goes into the environment: code running as the target user could read it
+# from the real sudo's /proc/<pid>/cmdline.
+NOPASS_TOOL = '''#!{python}
+import os, sys
+
+args = sys.argv[1:]
+if "-p" in args:
+    os.environ["FAKE_SUDO_PROMPT"] = args[args.index("-p") + 1]
+if "--" in args:
+    command = args[args.index("--") + 1:]
+else:
+    command = ["/bin/sh", "-c", args[args.index("-c") + 1]]
+os.execvp(command[0], command)
+'''
+
+# An interpreter whose startup runs code the target user controls (usercustomize, a .pth
+# file in its ~/.local): it asks for the password on the tty as the become tool would, with
+# the tool's own prompt if it can find it (a real sudo's is in its /proc/<pid>/cmdline), and
+# writes down whatever it is told. The "-twice" copy asks two times.
+PROMPTING_PYTHON = '''#!{python}
+import os, select, sys
+
+def sudo_prompt(pid):
+    while pid > 1:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            args = f.read().decode().split("\\0")
+        if "-p" in args:
+            return args[args.index("-p") + 1]
+        with open("/proc/%d/stat" % pid) as f:
+            pid = int(f.read().rpartition(")")[2].split()[1])
+    return None
+
+prompt = os.environ.get("FAKE_SUDO_PROMPT") or sudo_prompt(os.getppid()) or "Password: "
+tty = os.open("/dev/tty", os.O_RDWR)
+for attempt in range(2 if sys.argv[0].endswith("-twice") else 1):
+    os.write(tty, ("\\n" + prompt).encode())
+    if select.select([tty], [], [], 30)[0]:
+        with open({heard!r}, "ab") as f:
+            f.write(os.read(tty, 1024))
+'''
+
 
 class BecomeArgvTest(unittest.TestCase):
-    COMMAND = ["python3", "-c", "print('hi')"]
+    COMMAND = ["python3", "-I", "-c", "print('hi')"]
+    LINE = "echo sp''in >&2; exec python3 -I -c 'print('\"'\"'hi'\"'\"')'"
 
     def test_sudo(self):
-        argv, stdin_is_tty = become_argv("sudo", "bob", self.COMMAND, flags="-H -S -n",
+        argv, stdin_is_tty = become_argv("sudo", "bob", self.COMMAND, "spin", flags="-H -S -n",
                                          prompt="P: ")
-        self.assertEqual(argv, ["sudo", "-u", "bob", "-H", "-p", "P: ", "-H", "-n", "--"]
-                         + self.COMMAND)
+        self.assertEqual(argv, ["sudo", "-u", "bob", "-H", "-p", "P: ", "-H", "-n", "--",
+                                "/bin/sh", "-c", self.LINE])
         self.assertFalse(stdin_is_tty)
 
     def test_sudo_with_password_may_prompt(self):
-        argv, _ = become_argv("sudo", "bob", self.COMMAND, exe="/opt/sudo",
+        argv, _ = become_argv("sudo", "bob", self.COMMAND, "spin", exe="/opt/sudo",
                               flags=["-S", "-n", "-E"], password="pw", prompt="P: ")
         self.assertEqual(argv[0], "/opt/sudo")
         self.assertEqual(argv[argv.index("P: ") + 1:argv.index("--")], ["-E"])
 
     def test_su_moves_the_channel_back_onto_stdin(self):
-        argv, stdin_is_tty = become_argv("su", "bob", self.COMMAND)
-        self.assertEqual(argv, ["su", "-s", "/bin/sh", "-c",
-                                "exec python3 -c 'print('\"'\"'hi'\"'\"')' 0<&1", "bob"])
+        argv, stdin_is_tty = become_argv("su", "bob", self.COMMAND, "spin")
+        self.assertEqual(argv, ["su", "-s", "/bin/sh", "-c", self.LINE + " 0<&1", "bob"])
         self.assertTrue(stdin_is_tty)
 
     def test_doas(self):
-        self.assertEqual(become_argv("doas", "bob", self.COMMAND),
-                         (["doas", "-u", "bob"] + self.COMMAND, False))
+        self.assertEqual(become_argv("doas", "bob", self.COMMAND, "spin"),
+                         (["doas", "-u", "bob", "/bin/sh", "-c", self.LINE], False))
+
+    def test_the_shell_prints_the_marker_before_it_runs_the_command(self):
+        argv, _ = become_argv("doas", "bob", ["echo", "command"], "spindle-become-0123")
+        self.assertNotIn("spindle-become-0123", argv[-1])
+        shell = subprocess.run(argv[3:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.assertEqual(shell.stdout, b"spindle-become-0123\ncommand\n")
 
     def test_unknown_method(self):
         with self.assertRaisesRegex(ValueError, "unknown become method 'pbrun'"):
-            become_argv("pbrun", "bob", self.COMMAND)
+            become_argv("pbrun", "bob", self.COMMAND, "M")
 
 
 class PromptWatcherTest(unittest.TestCase):
+    MARKER = "spindle-become-0123"
+    LOGIN = pwd.getpwuid(os.getuid()).pw_name
 
     def converse(self, lines, method="sudo", password="pw"):
-        watcher = PromptWatcher(method, "bob", password, "[P] ")
+        watcher = PromptWatcher(method, "bob", password, tool_prompt(method, "[P] "),
+                                self.MARKER)
         return [watcher.feed(line) for line in lines]
 
     def assertFailsWith(self, message, lines, **kw):
@@ -112,7 +166,26 @@ class PromptWatcherTest(unittest.TestCase):
 
     def test_su_and_doas_prompts(self):
         self.assertEqual(self.converse(["Password: "], method="su"), [b"pw\n"])
-        self.assertEqual(self.converse(["doas (me@h) password: "], method="doas"), [b"pw\n"])
+        self.assertEqual(self.converse(["\rdoas (%s@h.example) password: " % self.LOGIN],
+                                       method="doas"), [b"pw\n"])
+
+    def test_only_the_tools_exact_prompt_is_answered(self):
+        self.assertEqual(self.converse(["New password: ", "Password?"], method="su"),
+                         [None, None])
+        self.assertEqual(self.converse(["doas (someone-else@h) password: ", "Password: "],
+                                       method="doas"), [None, None])
+        self.assertEqual(self.converse(["[sudo] password for bob: "]), [None])
+
+    def test_no_prompt_is_answered_after_the_marker(self):
+        self.assertEqual(self.converse(["[P] ", "\r\n%s\r\n" % self.MARKER, "warning\r\n"]),
+                         [b"pw\n", None, None])
+        for said in (["\r\n%s\r\n[P] " % self.MARKER],
+                     [self.MARKER, "\r\n", "Password:"],
+                     [self.MARKER + "\r\n" + "x" * MAX_CONVERSATION, "\n[P] "]):
+            with self.assertRaisesRegex(BecomeError, "^a password prompt came after sudo had "
+                                                     "started the command as bob; it was not "
+                                                     "answered"):
+                self.converse(said)
 
     def test_failures(self):
         self.assertFailsWith("incorrect sudo password", ["[P] ", "\r\nSorry, try again.\r\n"])
@@ -121,19 +194,51 @@ class PromptWatcherTest(unittest.TestCase):
                              method="su")
         self.assertFailsWith("sudo password required", ["[P] "], password=None)
         self.assertFailsWith("sudo password required", ["sudo: a password is required\r\n"])
-        user = PromptWatcher("sudo", "bob", None, "[P] ")
+        user = PromptWatcher("sudo", "bob", None, tool_prompt("sudo", "[P] "), self.MARKER)
         with self.assertRaisesRegex(BecomeError, "^user .* is not allowed to run sudo as bob: "
                                                  "alice is not in the sudoers file.$"):
             user.feed("alice is not in the sudoers file.\r\n")
 
-    def test_transcript_hides_the_password(self):
-        watcher = PromptWatcher("su", "bob", "hunter2", None)
+    def test_transcript_hides_the_password_and_the_marker(self):
+        watcher = PromptWatcher("su", "bob", "hunter2", tool_prompt("su"), self.MARKER)
         watcher.feed("Password: ")
-        watcher.feed("hunter2\r\n")
-        self.assertEqual(watcher.transcript, "Password: [password]")
+        watcher.feed("hunter2\r\n%s\r\nhello" % self.MARKER)
+        self.assertEqual(watcher.transcript, "Password: [password] hello")
 
 
 class BecomeTestCase(SharedAgentTestCase):
+    """The agent of the class and a directory of stand-ins: a fake sudo, a tool that asks
+    for nothing and interpreters that ask for the password."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bin = tempfile.mkdtemp(prefix="spindle-fake-sudo-")
+        cls.heard = os.path.join(cls.bin, "heard")
+        cls.install("sudo", FAKE_SUDO.format(python=sys.executable, good=GOOD_PASSWORD,
+                                              marker=READY_MARKER, log=HANDLE_LOG,
+                                              forger=FORGER_ID))
+        cls.install("nopass-tool", NOPASS_TOOL.format(python=sys.executable))
+        for name in ("prompting-python", "prompting-python-twice"):
+            cls.install(name, PROMPTING_PYTHON.format(python=sys.executable, heard=cls.heard))
+        super().setUpClass()
+
+    @classmethod
+    def install(cls, name, script):
+        path = os.path.join(cls.bin, name)
+        with open(path, "w") as f:
+            f.write(script)
+        os.chmod(path, 0o755)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            shutil.rmtree(cls.bin)
+
+    def tearDown(self):
+        for password in (GOOD_PASSWORD, "wrong horse"):
+            self.assertNotIn(password, json.dumps(self.controller.logs))
 
     def spawn(self, context_id, method="sudo", user="root", **kw):
         kw.setdefault("python", sys.executable)
@@ -148,6 +253,19 @@ class BecomeTestCase(SharedAgentTestCase):
         self.assertIn(message, caught.exception.message)
         return caught.exception
 
+    def assertPromptAfterStartFails(self, context_id, method, python, **kw):
+        if os.path.exists(self.heard):
+            os.remove(self.heard)
+        with self.assertRaises(RemoteError) as caught:
+            self.spawn(context_id, method=method, python=os.path.join(self.bin, python),
+                       password=GOOD_PASSWORD, **kw)
+        if os.path.exists(self.heard):
+            with open(self.heard, "rb") as f:
+                self.assertNotIn(GOOD_PASSWORD.encode(), f.read(), "the child was told it")
+        self.assertEqual(caught.exception.type, "spindle.BecomeError")
+        self.assertIn("a password prompt came after %s had started the command as root; "
+                      "it was not answered" % method, caught.exception.message)
+
     def assertChildDies(self, context_id, child_pid):
         os.kill(child_pid, signal.SIGKILL)
         with self.assertRaises(RemoteError) as caught:
@@ -161,29 +279,8 @@ class FakeSudoTest(BecomeTestCase):
     quiet_stderr = False
 
     @classmethod
-    def setUpClass(cls):
-        cls.bin = tempfile.mkdtemp(prefix="spindle-fake-sudo-")
-        path = os.path.join(cls.bin, "sudo")
-        with open(path, "w") as f:
-            f.write(FAKE_SUDO.format(python=sys.executable, good=GOOD_PASSWORD,
-                                     marker=READY_MARKER, log=HANDLE_LOG, forger=FORGER_ID))
-        os.chmod(path, 0o755)
-        super().setUpClass()
-
-    @classmethod
     def agent_options(cls):
         return dict(env=dict(os.environ, PATH=cls.bin + os.pathsep + os.environ["PATH"]))
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            shutil.rmtree(cls.bin)
-
-    def tearDown(self):
-        for password in (GOOD_PASSWORD, "wrong horse"):
-            self.assertNotIn(password, json.dumps(self.controller.logs))
 
     def test_right_password(self):
         context_id = AGENT_ID + 1
@@ -267,6 +364,16 @@ class FakeSudoTest(BecomeTestCase):
         self.assertIn("bad frame: bad magic", caught.exception.message)
         self.assertEqual(self.controller.call("ping"), {"pid": self.agent.pid})
 
+    def test_a_child_that_asks_for_the_password_is_not_told(self):
+        for offset, method in enumerate(("sudo", "su", "doas")):
+            with self.subTest(method=method):
+                self.assertPromptAfterStartFails(AGENT_ID + 20 + offset, method,
+                                                 "prompting-python",
+                                                 exe=os.path.join(self.bin, "nopass-tool"))
+
+    def test_prompts_after_the_tools_own_are_not_answered(self):
+        self.assertPromptAfterStartFails(AGENT_ID + 23, "sudo", "prompting-python-twice")
+
     def test_frames_with_a_forged_src_are_dropped(self):
         self.spawn(FORGER_ID, password="forge please")
         self.controller.wait_for_log(lambda r: r["name"] == "genuine")
@@ -286,6 +393,13 @@ class RealBecomeTest(BecomeTestCase):
         info = self.controller.call("info", dst=context_id)
         self.assertEqual((info["uid"], info["context_id"]), (0, context_id))
         self.assertChildDies(context_id, info["pid"])
+
+    @unittest.skipUnless(shutil.which("sudo") and shutil.which("su"), "sudo or su is missing")
+    def test_real_tools_do_not_tell_a_child_that_asks_for_the_password(self):
+        for offset, method in enumerate(("sudo", "su")):
+            with self.subTest(method=method):
+                self.assertPromptAfterStartFails(AGENT_ID + 30 + offset, method,
+                                                 "prompting-python")
 
     @unittest.skipUnless(shutil.which("su") and os.path.exists("/usr/bin/python3"),
                          "su or /usr/bin/python3 is missing")

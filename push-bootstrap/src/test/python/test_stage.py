@@ -2,8 +2,11 @@
 
 import ast
 import json
+import os
 import shlex
+import subprocess
 import sys
+import tempfile
 import unittest
 import zlib
 
@@ -29,6 +32,18 @@ class StageTest(unittest.TestCase):
                          "while len(Z)<123:Z+=os.read(0,123-len(Z)) or os._exit(9)\n"
                          "exec(zlib.decompress(Z))")
         self.assertEqual(build_stage1(123, "python3")[:2], ["python3", "-c"])
+        self.assertEqual(build_stage1(123, "python3", isolated=True)[:3], ["python3", "-I", "-c"])
+
+    def test_an_isolated_stage1_runs_no_code_from_the_environment(self):
+        with tempfile.TemporaryDirectory() as planted:
+            with open(os.path.join(planted, "sitecustomize.py"), "w") as f:
+                f.write("import sys; sys.stderr.write('planted code ran')\n")
+            env = dict(os.environ, PYTHONPATH=planted)
+            for isolated, said in ((False, b"planted code ran"), (True, b"")):
+                started = subprocess.run(build_stage1(10, sys.executable, isolated),
+                                         stdin=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         env=env)
+                self.assertEqual((started.returncode, started.stderr), (9, said))
 
     def test_stage1_command_line_is_small(self):
         command = " ".join(shlex.quote(arg) for arg in build_stage1(len(self.stage2), "python3"))

@@ -1,18 +1,25 @@
 """Become children: agents started through sudo, su or doas (docs/protocol.md section 6).
 
 Contract: spawn_child(call, context_id, method, user, password=None, exe=None, flags=None,
-python=None, timeout=30) starts `method` so that it runs `python -c STAGE1` as `user` (no
-python: the agent's own sys.executable).
+python=None, timeout=30) starts `method` so that it runs `/bin/sh -c 'echo MARKER >&2; exec
+python -I -c STAGE1'` as `user` (no python: the agent's own sys.executable).
 The child's channel is a socketpair; its controlling terminal is a fresh pty that only
 carries prompts and diagnostics. Stage 2 is built from the agent's own sources (RAM, not the
-WAN) and written at once. One password prompt is answered. The call returns
-{"context_id", "pid", "prompted"} once the child's ready marker arrived; from then on the router routes
-its frames. Any failure kills the child and raises spindle.BecomeError with the reason:
-"incorrect sudo password", "sudo password required", "user X is not allowed to run sudo as
-Y: <sudo's line>", the exit status and tty output of a child that died, or a timeout. The
-password is only ever written to the child's tty: never logged, never in a message.
+WAN) and written at once. One password prompt is answered: the tool's exact prompt
+(tool_prompt), and only before MARKER (a per-spawn random token) shows that the tool has
+started the command. From then on the tty belongs to code that runs as the target user (-I
+keeps the interpreter's startup free of it, but tasks are that user's code), so a prompt after
+MARKER is never answered: it fails the spawn.
+The call returns {"context_id", "pid", "prompted"} once the child's ready marker arrived; from
+then on the router routes its frames. Any failure kills the child and raises
+spindle.BecomeError with the reason: "incorrect sudo password", "sudo password required",
+"user X is not allowed to run sudo as Y: <sudo's line>", "a password prompt came after sudo
+had started the command as Y; ...", the exit status and tty output of a child that died, or a
+timeout. The password is only ever written to the child's tty: never logged, never in a
+message.
 """
 
+import gettext
 import logging
 import os
 import pwd
@@ -27,9 +34,9 @@ from .commands import quiet_pty, take_controlling_tty
 from .errors import BecomeError
 from .logs import LineSplitter
 from .router import ChildStream
-from .stage import build_stage2, stage1_script
+from .stage import build_stage1, build_stage2
 
-__all__ = ["spawn_child", "become_argv", "PromptWatcher"]
+__all__ = ["spawn_child", "become_argv", "tool_prompt", "PromptWatcher"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +46,8 @@ MAX_TRANSCRIPT = 400
 READY = object()   # outcomes of a spawn besides an error message
 CLOSED = object()
 
-_PASSWORD_PROMPT = re.compile(r"password:", re.I)  # su and doas; sudo gets a unique prompt
+# Any prompt-like text after the marker; the tool's exact prompt is caught there too.
+_ANY_PASSWORD_PROMPT = re.compile(r"password:", re.I)
 _INCORRECT = re.compile(r"sorry, try again|incorrect password|authentication fail", re.I)
 _REQUIRED = re.compile(r"a password is required", re.I)
 # Not a bare "not permitted": sudo in containers warns "setrlimit(RLIMIT_CORE): Operation not
@@ -49,21 +57,28 @@ _NOT_ALLOWED = re.compile(
     re.I)
 
 
-def become_argv(method, user, command, exe=None, flags=None, password=None, prompt=None):
+def become_argv(method, user, command, marker, exe=None, flags=None, password=None,
+                prompt=None):
     """Return (argv, stdin_is_tty) to run command as user.
 
-    su authenticates through PAM, which reads the password from stdin: its stdin is the tty
-    and the shell it starts moves the channel back onto stdin (0<&1). sudo and doas read
-    from /dev/tty, so their stdin can be the channel itself.
+    The tool runs /bin/sh, which prints marker on stderr (the tty) and then execs command:
+    the marker is the sign that the tool is done asking. su authenticates through PAM, which
+    reads the password from stdin: its stdin is the tty and the shell moves the channel back
+    onto stdin (0<&1). sudo and doas read from /dev/tty, so their stdin can be the channel.
     """
     flags = _become_flags(flags, password)
+    # Split in two on the command line, so that a tool quoting it back (in an error) does
+    # not show the marker itself.
+    half = len(marker) // 2
+    line = "echo %s''%s >&2; exec %s" % (shlex.quote(marker[:half]), shlex.quote(marker[half:]),
+                                         " ".join(shlex.quote(arg) for arg in command))
     if method == "sudo":
-        return [exe or "sudo", "-u", user, "-H", "-p", prompt] + flags + ["--"] + command, False
+        return ([exe or "sudo", "-u", user, "-H", "-p", prompt] + flags
+                + ["--", "/bin/sh", "-c", line], False)
     if method == "su":
-        shell_command = "exec %s 0<&1" % " ".join(shlex.quote(arg) for arg in command)
-        return [exe or "su"] + flags + ["-s", "/bin/sh", "-c", shell_command, user], True
+        return [exe or "su"] + flags + ["-s", "/bin/sh", "-c", line + " 0<&1", user], True
     if method == "doas":
-        return [exe or "doas"] + flags + ["-u", user] + command, False
+        return [exe or "doas"] + flags + ["-u", user, "/bin/sh", "-c", line], False
     raise ValueError("unknown become method %r (expected sudo, su or doas)" % (method,))
 
 
@@ -83,16 +98,47 @@ def _login_user():
         return str(os.getuid())
 
 
-class PromptWatcher(object):
-    """Follows the become program's side of the tty conversation."""
+def tool_prompt(method, sudo_prompt=None):
+    """The become tool's own password prompt, as a regular expression.
 
-    def __init__(self, method, user, password, prompt):
+    sudo: the unique -p prompt, anywhere (sudoers' passprompt_override would replace it: then
+    nothing is answered and the spawn times out showing the tool's prompt). su: PAM's
+    "Password: " at the start of a line, in English or as the agent's locale translates it;
+    "New password:" or "Verification code:" (an expired password, a second factor) are not it.
+    doas: "doas (LOGIN@HOST) password: ", LOGIN being this agent's user; doas ports that show
+    PAM's own prompt instead are not answered.
+    """
+    if method == "sudo":
+        return re.compile(re.escape(sudo_prompt))
+    if method == "su":
+        words = sorted(set(["Password:", _pam_translation("Password: ").strip()]))
+        return re.compile(r"(?:^|[\r\n])(?:%s)" % "|".join(re.escape(w) for w in words))
+    if method == "doas":
+        return re.compile(r"(?:^|[\r\n])doas \(%s@[^)\r\n]*\) password: "
+                          % re.escape(_login_user()[:32]))
+    raise ValueError("unknown become method %r (expected sudo, su or doas)" % (method,))
+
+
+def _pam_translation(text):
+    # su shows pam_unix's prompt as PAM's message catalogue has it for the locale in the
+    # environment; Python's default catalogue directory is its own prefix, not the system's.
+    return gettext.translation("Linux-PAM", "/usr/share/locale", fallback=True).gettext(text)
+
+
+class PromptWatcher(object):
+    """Follows the tty conversation: first the become tool's, up to the marker its shell
+    prints before it execs the command; after the marker, the command's, which is never
+    answered: a prompt there fails the spawn."""
+
+    def __init__(self, method, user, password, prompt, marker):
         self.method = method
         self.user = user
         self._password = password
-        self._prompt = re.compile(re.escape(prompt)) if method == "sudo" else _PASSWORD_PROMPT
+        self._prompt = prompt
+        self._marker = marker
         self._answered = False
-        self._text = ""
+        self._tool_said = ""
+        self._command_said = None  # None until the marker came
 
     @property
     def answered(self):
@@ -102,18 +148,27 @@ class PromptWatcher(object):
     @property
     def transcript(self):
         """What the tty said, on one line, for error messages."""
-        text = " ".join(self._text.split())[-MAX_TRANSCRIPT:]
+        said = self._tool_said + " " + (self._command_said or "")
+        text = " ".join(said.split())[-MAX_TRANSCRIPT:]
         if self._password:
             text = text.replace(self._password, "[password]")
         return text or "(nothing)"
 
     def feed(self, text):
         """Take more tty text; return the bytes to type, or None. Raises BecomeError."""
-        self._text = (self._text + text)[-MAX_CONVERSATION:]
+        if self._command_said is not None:
+            self._command_said = (self._command_said + text)[-MAX_CONVERSATION:]
+            return self._check_command()
+        said, started, command_said = (self._tool_said + text).partition(self._marker)
+        self._tool_said = said[-MAX_CONVERSATION:]
+        if started:
+            self._command_said = command_said[-MAX_CONVERSATION:]
         failure = self._failure()
         if failure:
             raise BecomeError(failure)
-        prompts = len(self._prompt.findall(self._text))
+        if started:
+            return self._check_command()
+        prompts = len(self._prompt.findall(self._tool_said))
         if prompts == 0 or (prompts == 1 and self._answered):
             return None
         if self._password is None:
@@ -123,12 +178,21 @@ class PromptWatcher(object):
         self._answered = True
         return (self._password + "\n").encode("utf-8")
 
+    def _check_command(self):
+        said = self._command_said
+        if self._prompt.search(said) or _ANY_PASSWORD_PROMPT.search(said):
+            raise BecomeError(
+                "a password prompt came after %s had started the command as %s; it was not "
+                "answered (something running as %s asked for the password); tty said: %s"
+                % (self.method, self.user, self.user, self.transcript))
+        return None
+
     def _failure(self):
-        if _INCORRECT.search(self._text):
+        if _INCORRECT.search(self._tool_said):
             return "incorrect %s password" % self.method
-        if _REQUIRED.search(self._text):
+        if _REQUIRED.search(self._tool_said):
             return "%s password required" % self.method
-        refusal = _NOT_ALLOWED.search(self._text)
+        refusal = _NOT_ALLOWED.search(self._tool_said)
         if refusal:
             return "user %s is not allowed to run %s as %s: %s" % (
                 _login_user(), self.method, self.user, refusal.group(0).strip())
@@ -173,14 +237,11 @@ class _Spawn(object):
         self.agent.router.watch(self.tty_fd, self._on_tty)
 
     def on_ready(self):
+        self._drain_tty()  # what the child said on the tty before its marker still counts
         return self.settle(READY)
 
     def on_close(self, reason):
-        while self.tty_fd is not None:  # the last words on the tty explain a death
-            data = self._read_tty()
-            if data is None:
-                break
-            self._hear(data)
+        self._drain_tty()  # the last words on the tty explain a death
         self._close_tty()
         self.close_reason = reason
         self.settle(CLOSED)
@@ -189,6 +250,13 @@ class _Spawn(object):
     def _on_tty(self):
         data = self._read_tty()
         if data:
+            self._hear(data)
+
+    def _drain_tty(self):
+        while self.tty_fd is not None:
+            data = self._read_tty()
+            if data is None:
+                break
             self._hear(data)
 
     def _read_tty(self):
@@ -232,13 +300,15 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
     if agent.router.in_use(context_id):
         raise ValueError("context id %d is already in use here" % context_id)
     prompt = "[spindle sudo %s] " % os.urandom(8).hex()
+    marker = "spindle-become-%s" % os.urandom(8).hex()
+    watcher = PromptWatcher(method, user, password, tool_prompt(method, prompt), marker)
     stage2 = build_stage2(agent.sources, _child_config(agent.config, context_id, user))
-    command = [python or sys.executable, "-c", stage1_script(len(stage2))]
-    argv, stdin_is_tty = become_argv(method, user, command, exe, flags, password, prompt)
+    command = build_stage1(len(stage2), python or sys.executable, isolated=True)
+    argv, stdin_is_tty = become_argv(method, user, command, marker, exe, flags, password,
+                                     prompt)
     process, channel_fd, tty_fd = _start(argv, stdin_is_tty)
     agent.processes.add(process)
-    spawn = _Spawn(agent, context_id, PromptWatcher(method, user, password, prompt),
-                   process, tty_fd)
+    spawn = _Spawn(agent, context_id, watcher, process, tty_fd)
     stream = ChildStream(context_id, channel_fd, agent.router.max_frame,
                          spawn.on_ready, spawn.on_close)
     stream.pid = process.pid

@@ -3,7 +3,10 @@
 Contract:
 - stage1_script(n) is the program given to "python -c": it reads exactly n bytes of stage 2
   from fd 0 (never to EOF, so fd 0 stays usable as the frame channel) and execs them.
-  build_stage1(n, python) is the argv that runs it.
+  build_stage1(n, python, isolated=False) is the argv that runs it; isolated adds -I (every
+  CPython from 3.4 has it), so that nothing from the environment (PYTHONPATH, PYTHONSTARTUP)
+  or the user's site directory (usercustomize, .pth files) runs before the agent: for agents,
+  which may answer a become prompt. Tasks keep the interpreter as Ansible starts it.
 - build_stage2(sources, config) is zlib("CONFIG = <json>\\nSOURCES = <json>\\n" + boot.py).
   The JSON must also read as Python literals, so the is_pkg flags are written as 0/1 and
   config values are limited to numbers, strings and lists or objects of those.
@@ -26,8 +29,8 @@ def stage1_script(n):
     return _STAGE1.format(n=n)
 
 
-def build_stage1(n, python="python3"):
-    return [python, "-c", stage1_script(n)]
+def build_stage1(n, python="python3", isolated=False):
+    return [python] + (["-I"] if isolated else []) + ["-c", stage1_script(n)]
 
 
 def build_stage2(sources, config):

@@ -55,15 +55,18 @@ public final class AgentStages {
     /**
      * The remote command line. With an interpreter given it is run as the user wrote it (it
      * may be {@code /usr/bin/env python3}); otherwise a POSIX shell loop tries the candidates.
+     * The interpreter runs isolated ({@code -I}, in every Python the agent supports): nothing
+     * from the environment or the user's site directory runs before the agent, which may be
+     * handed a become password.
      */
     public static String command(String python, int stage2Length) {
-        String stage1 = ShellWords.quote(stage1(stage2Length));
+        String isolatedStage1 = "-I -c " + ShellWords.quote(stage1(stage2Length));
         if (python != null && !python.isBlank() && !python.startsWith("auto")) {
-            return python + " -c " + stage1;
+            return python + " " + isolatedStage1;
         }
         StringBuilder loop = new StringBuilder("for p in");
         PYTHON_CANDIDATES.forEach(p -> loop.append(' ').append(p));
-        loop.append("; do command -v \"$p\" >/dev/null 2>&1 && exec \"$p\" -c ").append(stage1).append("; done; ")
+        loop.append("; do command -v \"$p\" >/dev/null 2>&1 && exec \"$p\" ").append(isolatedStage1).append("; done; ")
                 .append("echo 'spindle: no usable python found on the target (tried ")
                 .append(String.join(" ", PYTHON_CANDIDATES)).append(")' >&2; exit ").append(NO_PYTHON_STATUS);
         return "/bin/sh -c " + ShellWords.quote(loop.toString());

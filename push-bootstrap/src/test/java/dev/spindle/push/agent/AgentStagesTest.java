@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Java-built stages agree with the Python twin (stage.py) and behave on a real shell. */
 class AgentStagesTest {
@@ -69,6 +71,17 @@ class AgentStagesTest {
 
     @Test
     void explicitInterpreterIsUsedAsGiven() {
-        assertTrue(AgentStages.command("/usr/bin/env python3", 5).startsWith("/usr/bin/env python3 -c "));
+        assertTrue(AgentStages.command("/usr/bin/env python3", 5).startsWith("/usr/bin/env python3 -I -c "));
+    }
+
+    /** A stage 1 fed no stage 2 exits 9; code planted on PYTHONPATH must not have run first. */
+    @Test
+    void discoveredAndGivenInterpretersRunNoCodeFromTheEnvironment(@TempDir Path planted) throws Exception {
+        Files.writeString(planted.resolve("sitecustomize.py"), "import sys; sys.stderr.write('planted code ran')\n");
+        Map<String, String> env = Map.of("PYTHONPATH", planted.toString());
+        assertEquals("0:planted code ran", run(env, "python3", "-c", "pass"), "the planted code works when not isolated");
+        for (String python : new String[] {null, "python3", "/usr/bin/env python3"}) {
+            assertEquals("9:", run(env, "/bin/sh", "-c", AgentStages.command(python, 10) + " </dev/null"), String.valueOf(python));
+        }
     }
 }
