@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.spindle.bus.transport.ByteTransport;
 import dev.spindle.push.local.LocalProcessTransport;
-import dev.spindle.push.loopback.EmbeddedSshTarget;
 import dev.spindle.push.ssh.SshConnector;
 import dev.spindle.push.ssh.SshOptions;
+import dev.spindle.testkit.EmbeddedSshTarget;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.spindle.push;
+package dev.spindle.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -17,6 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.spindle.bus.call.DeadContextException;
+import dev.spindle.push.AgentContext;
+import dev.spindle.push.Become;
+import dev.spindle.push.ContextSpec;
+import dev.spindle.push.Login;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,4 +1,4 @@
-package dev.spindle.push;
+package dev.spindle.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -12,6 +12,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import dev.spindle.bus.call.ReplyStream;
+import dev.spindle.push.AgentContext;
+import dev.spindle.push.ContextSpec;
+import dev.spindle.push.Login;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
