@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The equivalence suite (ansible-bridge/src/test/playbooks): the same playbooks against a real
+ * The equivalence suite (bench/src/test/playbooks): the same playbooks against a real
  * OpenSSH server on loopback, once with vanilla ssh (pipelining, ControlPersist) and once with
  * spindle_ssh, must give the same result for every task and host, key by key, after
  * {@link PerRunValues}. Needs root (test users, sudo), sshd and ansible-playbook; skipped

@@ -43,7 +43,7 @@ final class SuiteRunner {
     SuiteRunner(SuiteTarget target, RepositoryLayout repo, Path bigFile, Path launcher) {
         this.target = target;
         this.repo = repo;
-        this.playbooks = repo.root().resolve("ansible-bridge/src/test/playbooks");
+        this.playbooks = repo.root().resolve("bench/src/test/playbooks");
         this.bigFile = bigFile;
         this.launcher = launcher;
     }
