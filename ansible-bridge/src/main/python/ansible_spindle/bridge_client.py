@@ -20,10 +20,10 @@ import subprocess
 import time
 import uuid
 
-# Failure codes (docs/daemon-api.md section 3). The client raises the same codes for failures it
-# detects itself, so callers map every failure the same way.
+# Failure codes (docs/daemon-api.md section 3; test_failure_codes holds them to it). The client
+# raises the same codes for failures it detects itself, so callers map every failure the same way.
 UNREACHABLE = 1
-BECOME_FAILED = 2
+BECOME = 2
 BAD_REQUEST = 3
 DISCONNECTED = 4
 INTERNAL = 5

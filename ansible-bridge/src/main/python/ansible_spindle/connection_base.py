@@ -215,7 +215,7 @@ class SpindleConnectionBase(ConnectionBase):
         except bridge_client.DaemonError as e:
             if e.code in _UNREACHABLE_CODES:
                 raise self._unreachable(e.message, sent_data=bool(body.get("stdin_b64") or body.get("zip_sha1")))
-            if e.code == bridge_client.BECOME_FAILED:
+            if e.code == bridge_client.BECOME:
                 raise AnsibleError(_become_failure_as_ansible_words_it(e.message, become))
             raise AnsibleError(e.message)
         for record in reply.pop("logs", None) or ():

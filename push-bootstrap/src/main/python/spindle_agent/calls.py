@@ -253,14 +253,19 @@ def stats(call):
     }
 
 
-# INTERPRETER_PYTHON_FALLBACK of ansible-core 2.14, with 3.13 and 3.12 as later releases
+# INTERPRETER_PYTHON_FALLBACK of ansible-core 2.14, with 3.13 and 3.12 as later releases: what
+# Ansible's discovery tries, so it holds interpreters a module may run on but this agent can't
+# (3.5, 2.7). The controller's stage 1 tries plain python3, then the entries here that name a
+# version the agent runs on, in this order (AgentStages.PYTHON_CANDIDATES; AgentStagesTest
+# holds the two together).
 PYTHONS = ["python3.%d" % minor for minor in range(13, 4, -1)] + [
     "/usr/bin/python3", "/usr/libexec/platform-python", "python2.7", "/usr/bin/python", "python"]
+_FOUND = []  # what interpreters() found, computed once
 
 
-def interpreters(call, cache=[]):
+def interpreters(call):
     import shutil
-    if not cache:
+    if not _FOUND:
         found, release = [], ""
         for name in PYTHONS:
             path = shutil.which(name) or shutil.which(name, path="/usr/local/bin:/usr/bin:/bin")
@@ -273,8 +278,8 @@ def interpreters(call, cache=[]):
                 break
             except OSError:
                 pass
-        cache.append({"platform": os.uname().sysname, "found": found, "os_release": release})
-    return cache[0]
+        _FOUND.append({"platform": os.uname().sysname, "found": found, "os_release": release})
+    return _FOUND[0]
 
 
 def import_check(call, fullname):

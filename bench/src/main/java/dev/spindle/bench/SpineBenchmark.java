@@ -17,9 +17,9 @@ import dev.spindle.push.Login;
 import dev.spindle.push.agent.AgentConfig;
 import dev.spindle.push.agent.AgentSources;
 import dev.spindle.push.agent.AgentStages;
+import dev.spindle.push.calls.AgentCall;
 import dev.spindle.push.ssh.SshOptions;
 import dev.spindle.testkit.OpenSshServer;
-import io.vertx.core.json.JsonObject;
 
 /**
  * {@code spindle bench spine}: against a private OpenSSH server on loopback, in one run,
@@ -80,7 +80,7 @@ final class SpineBenchmark {
     private static long coldOnce(Controller controller, ContextSpec spec) {
         long start = System.nanoTime();
         controller.contexts().get(spec)
-                .compose(ctx -> ctx.call("ping", new JsonObject(), DEADLINE))
+                .compose(ctx -> ctx.call(new AgentCall.Ping(), DEADLINE))
                 .await();
         long elapsed = System.nanoTime() - start;
         controller.contexts().reset(spec).await();
@@ -109,14 +109,14 @@ final class SpineBenchmark {
     }
 
     private static long[] warmCalls(AgentContext ctx) {
-        JsonObject none = new JsonObject();
+        AgentCall ping = new AgentCall.Ping();
         for (int i = 0; i < WARMUP_CALLS; i++) {
-            ctx.call("ping", none, DEADLINE).await();
+            ctx.call(ping, DEADLINE).await();
         }
         long[] nanos = new long[WARM_CALLS];
         for (int i = 0; i < WARM_CALLS; i++) {
             long start = System.nanoTime();
-            ctx.call("ping", none, DEADLINE).await();
+            ctx.call(ping, DEADLINE).await();
             nanos[i] = System.nanoTime() - start;
         }
         return nanos;

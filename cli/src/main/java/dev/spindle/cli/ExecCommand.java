@@ -7,7 +7,7 @@ import java.util.Base64;
 
 import dev.spindle.controller.Controller;
 import dev.spindle.controller.Failure;
-import io.vertx.core.json.JsonArray;
+import dev.spindle.push.calls.AgentCall;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -29,7 +29,7 @@ final class ExecCommand {
     int run() {
         try (Controller controller = Controller.start()) {
             JsonObject reply = controller.contexts().get(args.target())
-                    .compose(ctx -> ctx.callForObject("exec", new JsonObject().put("argv", new JsonArray(args.command())), DEADLINE))
+                    .compose(ctx -> ctx.callForObject(AgentCall.Exec.of(args.command()), DEADLINE))
                     .await();
             write(System.out, reply.getString("stdout_b64"));
             write(System.err, reply.getString("stderr_b64"));

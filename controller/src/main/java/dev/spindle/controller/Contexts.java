@@ -18,10 +18,10 @@ import dev.spindle.push.Login;
 import dev.spindle.push.agent.AgentConfig;
 import dev.spindle.push.agent.AgentSources;
 import dev.spindle.push.agent.AgentStages;
+import dev.spindle.push.calls.AgentCall;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -120,17 +120,11 @@ public final class Contexts implements AutoCloseable {
     private Future<AgentContext> spawnChild(AgentContext login, ContextSpec spec) {
         Become become = spec.become().orElseThrow();
         int childId = login.allocateChildId();
-        JsonObject kw = new JsonObject()
-                .put("context_id", Integer.toUnsignedLong(childId))
-                .put("method", become.method())
-                .put("user", become.user())
-                .put("password", become.password().orElse(null))
-                .put("exe", become.exe().orElse(null))
-                .put("flags", become.flags().isEmpty() ? null : new JsonArray(become.flags()))
-                .put("python", "python3")
-                .put("timeout", BECOME_TIMEOUT.toSeconds());
+        AgentCall.SpawnChild spawn = new AgentCall.SpawnChild(Integer.toUnsignedLong(childId), become.method(),
+                become.user(), become.password().orElse(null), become.exe().orElse(null),
+                become.flags().isEmpty() ? null : become.flags(), "python3", BECOME_TIMEOUT.toSeconds());
         String name = login.name() + "/" + become.method() + ":" + become.user();
-        return login.call("spawn_child", kw, BECOME_TIMEOUT.plusSeconds(5))
+        return login.call(spawn, BECOME_TIMEOUT.plusSeconds(5))
                 .map(ready -> new AgentContext(router, childId, spec.key(), name, login.stream(),
                         ready instanceof JsonObject reply && reply.getBoolean("prompted", false)));
     }

@@ -2,6 +2,7 @@ package dev.spindle.controller;
 
 import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.bus.call.RemoteException;
+import dev.spindle.push.calls.AgentErrors;
 import dev.spindle.push.ssh.SshConnectException;
 
 /**
@@ -10,8 +11,6 @@ import dev.spindle.push.ssh.SshConnectException;
  */
 public enum Failure {
     UNREACHABLE(1), BECOME(2), BAD_REQUEST(3), DISCONNECTED(4), INTERNAL(5);
-
-    static final String REMOTE_BECOME_ERROR = "spindle.BecomeError";
 
     public final int code;
 
@@ -31,7 +30,7 @@ public enum Failure {
         if (error instanceof DeadContextException) {
             return agentStarted ? DISCONNECTED : UNREACHABLE;
         }
-        if (error instanceof RemoteException remote && REMOTE_BECOME_ERROR.equals(remote.type())) {
+        if (error instanceof RemoteException remote && AgentErrors.BECOME_ERROR.equals(remote.type())) {
             return BECOME;
         }
         if (error instanceof BadRequestException || error instanceof IllegalArgumentException) {

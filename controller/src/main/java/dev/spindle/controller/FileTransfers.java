@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.Set;
 
 import dev.spindle.push.AgentContext;
+import dev.spindle.push.calls.AgentCall;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -50,15 +51,13 @@ public final class FileTransfers {
     }
 
     private Future<JsonObject> putInline(AgentContext agent, Path source, String dest) {
-        return vertx.executeBlocking(() -> new JsonObject()
-                        .put("dest", dest)
-                        .put("mode", modeOf(source))
-                        .put("data_b64", Base64.getEncoder().encodeToString(Files.readAllBytes(source))), false)
-                .compose(kw -> agent.callForObject("put_small", kw, DEADLINE));
+        return vertx.executeBlocking(() -> new AgentCall.PutSmall(dest, modeOf(source),
+                        Base64.getEncoder().encodeToString(Files.readAllBytes(source))), false)
+                .compose(put -> agent.callForObject(put, DEADLINE));
     }
 
     public Future<JsonObject> fetch(AgentContext agent, String source, Path dest) {
-        return agent.callForObject("fetch_open", new JsonObject().put("src", source), DEADLINE)
+        return agent.callForObject(new AgentCall.FetchOpen(source), DEADLINE)
                 .compose(opened -> new Download(agent, opened.getString("transfer"), opened.getLong("size"), dest).start());
     }
 
@@ -152,17 +151,16 @@ public final class FileTransfers {
             return vertx.executeBlocking(() -> {
                 channel = FileChannel.open(source, StandardOpenOption.READ);
                 return modeOf(source);
-            }, false).compose(mode -> agent.callForObject("put_open",
-                            new JsonObject().put("dest", dest).put("size", size).put("mode", mode), DEADLINE))
+            }, false).compose(mode -> agent.callForObject(new AgentCall.PutOpen(dest, size, mode), DEADLINE))
                     .compose(opened -> {
                         transfer = opened.getString("transfer");
                         return finished();
                     })
-                    .compose(v -> agent.callForObject("put_close", new JsonObject().put("transfer", transfer)
-                            .put("sha1", HexFormat.of().formatHex(digest.digest())), DEADLINE))
+                    .compose(v -> agent.callForObject(
+                            new AgentCall.PutClose(transfer, HexFormat.of().formatHex(digest.digest())), DEADLINE))
                     .onFailure(e -> {
                         if (transfer != null) {
-                            agent.call("put_abort", new JsonObject().put("transfer", transfer), DEADLINE);
+                            agent.call(new AgentCall.PutAbort(transfer), DEADLINE);
                         }
                     })
                     .eventually(() -> vertx.executeBlocking(() -> {
@@ -176,8 +174,8 @@ public final class FileTransfers {
             // ordered reads keep the digest in file order even though acks come back in any order
             Future<byte[]> read = lastRead.compose(v -> vertx.executeBlocking(() -> readAt(offset, length), true));
             lastRead = read.mapEmpty();
-            return read.compose(bytes -> agent.call("put_chunk", new JsonObject().put("transfer", transfer)
-                    .put("offset", offset).put("data_b64", Base64.getEncoder().encodeToString(bytes)), DEADLINE));
+            return read.compose(bytes -> agent.call(
+                    new AgentCall.PutChunk(transfer, offset, Base64.getEncoder().encodeToString(bytes)), DEADLINE));
         }
 
         private byte[] readAt(long offset, int length) throws IOException {
@@ -216,15 +214,14 @@ public final class FileTransfers {
                 return null;
             }, false).compose(v -> finished())
                     .compose(v -> vertx.executeBlocking(this::commit, false))
-                    .eventually(() -> agent.call("fetch_close", new JsonObject().put("transfer", transfer), DEADLINE)
+                    .eventually(() -> agent.call(new AgentCall.FetchClose(transfer), DEADLINE)
                             .recover(e -> Future.succeededFuture())
                             .compose(v -> vertx.executeBlocking(this::discardTemp, false)));
         }
 
         @Override
         Future<?> send(long offset, int length) {
-            return agent.call("fetch_chunk", new JsonObject().put("transfer", transfer).put("offset", offset)
-                            .put("length", length), DEADLINE)
+            return agent.call(new AgentCall.FetchChunk(transfer, offset, length), DEADLINE)
                     .compose(reply -> {
                         // the agent decides what it sends: take exactly the bytes asked for, or fail
                         if (!(reply instanceof Buffer chunk) || chunk.length() != length) {

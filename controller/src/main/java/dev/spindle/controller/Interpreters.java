@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import dev.spindle.controller.Contexts;
 import dev.spindle.push.AgentContext;
 import dev.spindle.push.ContextSpec;
+import dev.spindle.push.calls.AgentCall;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 
 /**
  * Picks the agent for a request so a host normally runs one interpreter: commands that name
@@ -43,7 +43,7 @@ public final class Interpreters {
             return contexts.get(spec);
         }
         return contexts.get(discovered.loginOnly())
-                .compose(agent -> agent.callForObject("info", new JsonObject(), INFO_DEADLINE))
+                .compose(agent -> agent.callForObject(new AgentCall.Info(), INFO_DEADLINE))
                 .compose(info -> {
                     discoveredExecutables.put(discovered.login().key(), info.getString("executable", ""));
                     return agentFor(spec);

@@ -9,6 +9,8 @@ import java.util.WeakHashMap;
 
 import dev.spindle.bus.call.RemoteException;
 import dev.spindle.push.AgentContext;
+import dev.spindle.push.calls.AgentCall;
+import dev.spindle.push.calls.AgentErrors;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -19,8 +21,6 @@ import io.vertx.core.json.JsonObject;
  * "unknown payload" anyway (it restarted, or dropped its cache) is simply sent the zip again.
  */
 public final class ModulePayloads {
-
-    static final String REMOTE_UNKNOWN_PAYLOAD = "spindle.UnknownPayload";
 
     /** Agents are dropped from this map with their {@link AgentContext} object. */
     private final Map<AgentContext, Set<String>> held = Collections.synchronizedMap(new WeakHashMap<>());
@@ -44,7 +44,7 @@ public final class ModulePayloads {
             return Future.succeededFuture(NEED_ZIP.copy());
         }
         return call(agent, request, !agentHasIt, deadline).recover(error -> {
-            if (agentHasIt && error instanceof RemoteException remote && REMOTE_UNKNOWN_PAYLOAD.equals(remote.type())) {
+            if (agentHasIt && error instanceof RemoteException remote && AgentErrors.UNKNOWN_PAYLOAD.equals(remote.type())) {
                 holdings(agent).remove(sha1);
                 return zipSent ? call(agent, request, true, deadline) : Future.succeededFuture(NEED_ZIP.copy());
             }
@@ -53,16 +53,16 @@ public final class ModulePayloads {
     }
 
     private Future<JsonObject> call(AgentContext agent, JsonObject request, boolean withZip, Duration deadline) {
-        JsonObject kw = new JsonObject()
-                .put("zip_sha1", request.getString("zip_sha1"))
-                .put("zip_b64", withZip ? request.getString("zip_b64") : null)
-                .put("fqn", request.getString("fqn"))
-                .put("name", request.getString("name"))
-                .put("params", request.getString("params", "{}"))
-                .put("env", request.getJsonObject("env", new JsonObject()))
-                .put("cwd", request.getString("cwd"))
-                .put("timeout", request.getInteger("timeout"));
-        return agent.callForObject("run_module", kw, deadline).onSuccess(result -> {
+        AgentCall.RunModule run = new AgentCall.RunModule(
+                request.getString("zip_sha1"),
+                withZip ? request.getString("zip_b64") : null,
+                request.getString("fqn"),
+                request.getString("name"),
+                request.getString("params", "{}"),
+                request.getJsonObject("env", new JsonObject()),
+                request.getString("cwd"),
+                request.getInteger("timeout"));
+        return agent.callForObject(run, deadline).onSuccess(result -> {
             if (withZip) {
                 holdings(agent).add(request.getString("zip_sha1"));
             }

@@ -21,8 +21,8 @@ import dev.spindle.push.AgentContext;
 import dev.spindle.push.Become;
 import dev.spindle.push.ContextSpec;
 import dev.spindle.push.Login;
+import dev.spindle.push.calls.AgentCall;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -70,7 +70,7 @@ class DeadBecomeChildTest {
 
         kill(pid);
         DeadContextException e = assertThrows(DeadContextException.class,
-                () -> await(child.call("ping", null, NO_DEADLINE)));
+                () -> await(child.call(new AgentCall.Ping(), NO_DEADLINE)));
 
         assertTrue(e.getMessage().contains("is gone: its channel closed") && e.getMessage().contains("reported by its parent"),
                 e.getMessage());
@@ -83,8 +83,8 @@ class DeadBecomeChildTest {
         AgentContext child = child();
         long pid = pidOf(child);
         Path started = dir.resolve("started");
-        Future<Object> running = child.call("exec", new JsonObject().put("argv", new JsonArray()
-                .add("sh").add("-c").add("echo $$ > " + started + "; exec sleep 50")), NO_DEADLINE);
+        Future<Object> running = child.call(AgentCall.Exec.of(
+                List.of("sh", "-c", "echo $$ > " + started + "; exec sleep 50")), NO_DEADLINE);
         long sleeper = awaitPid(started);
 
         try {
@@ -110,7 +110,7 @@ class DeadBecomeChildTest {
     }
 
     private static long pidOf(AgentContext context) {
-        JsonObject info = await(context.callForObject("info", null, Duration.ofSeconds(20)));
+        JsonObject info = await(context.callForObject(new AgentCall.Info(), Duration.ofSeconds(20)));
         assertEquals(context.id(), info.getInteger("context_id"));
         return info.getLong("pid");
     }

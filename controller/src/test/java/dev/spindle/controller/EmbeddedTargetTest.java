@@ -18,9 +18,9 @@ import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.push.ContextSpec;
 import dev.spindle.push.Login;
 import dev.spindle.push.ssh.SshConnectException;
+import dev.spindle.push.calls.AgentCall;
 import dev.spindle.push.ssh.SshOptions;
 import dev.spindle.testkit.EmbeddedSshTarget;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,7 +60,7 @@ class EmbeddedTargetTest {
 
     private JsonObject exec(SshOptions options, Optional<String> python, List<String> argv) {
         return controller.contexts().get(ContextSpec.of(new Login.Ssh(options, python)))
-                .compose(ctx -> ctx.callForObject("exec", new JsonObject().put("argv", new JsonArray(argv)), DEADLINE))
+                .compose(ctx -> ctx.callForObject(AgentCall.Exec.of(argv), DEADLINE))
                 .await();
     }
 
@@ -163,7 +163,7 @@ class EmbeddedTargetTest {
     @Test
     void localAgentRunsCommandsWithoutSsh() {
         JsonObject reply = controller.contexts().get(ContextSpec.of(new Login.Local(Optional.empty())))
-                .compose(ctx -> ctx.callForObject("exec", new JsonObject().put("argv", new JsonArray().add("echo").add("local")), DEADLINE))
+                .compose(ctx -> ctx.callForObject(AgentCall.Exec.of(List.of("echo", "local")), DEADLINE))
                 .await();
         assertEquals("local\n", decode(reply, "stdout_b64"));
     }

@@ -25,10 +25,10 @@ import dev.spindle.push.AgentContext;
 import dev.spindle.push.Become;
 import dev.spindle.push.ContextSpec;
 import dev.spindle.push.Login;
+import dev.spindle.push.calls.AgentCall;
 import dev.spindle.push.ssh.SshOptions;
 import dev.spindle.testkit.OpenSshServer;
 import dev.spindle.testkit.TestAccounts;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,7 +83,7 @@ class OpenSshIntegrationTest {
 
     private JsonObject exec(ContextSpec spec, String... argv) {
         return controller.contexts().get(spec)
-                .compose(ctx -> ctx.callForObject("exec", new JsonObject().put("argv", new JsonArray(java.util.List.of(argv))), DEADLINE))
+                .compose(ctx -> ctx.callForObject(AgentCall.Exec.of(java.util.List.of(argv)), DEADLINE))
                 .await();
     }
 
@@ -109,7 +109,7 @@ class OpenSshIntegrationTest {
         controller.contexts().reset(spec).await(); // start from no login, whatever ran before
         long before = sshd.publicKeyLogins(TestAccounts.OTHER);
         var calls = java.util.stream.IntStream.range(0, 20)
-                .mapToObj(i -> controller.contexts().get(spec).compose(ctx -> ctx.callForObject("info", new JsonObject(), DEADLINE)))
+                .mapToObj(i -> controller.contexts().get(spec).compose(ctx -> ctx.callForObject(new AgentCall.Info(), DEADLINE)))
                 .toList();
         java.util.Set<Integer> pids = new java.util.HashSet<>();
         calls.forEach(call -> pids.add(call.await().getInteger("pid")));
@@ -186,8 +186,8 @@ class OpenSshIntegrationTest {
     void killingTheAgentMidCallFailsThatCallAndTheNextCallReconnects() throws Exception {
         ContextSpec spec = login(TestAccounts.LOGIN);
         AgentContext first = controller.contexts().get(spec).await();
-        int pid = ((JsonObject) first.call("info", new JsonObject(), DEADLINE).await()).getInteger("pid");
-        var sleeping = first.call("exec", new JsonObject().put("argv", new JsonArray().add("sleep").add("20")), DEADLINE);
+        int pid = ((JsonObject) first.call(new AgentCall.Info(), DEADLINE).await()).getInteger("pid");
+        var sleeping = first.call(AgentCall.Exec.of(java.util.List.of("sleep", "20")), DEADLINE);
         Thread.sleep(300);
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
         Throwable failure = assertThrows(Exception.class, sleeping::await);
@@ -195,7 +195,7 @@ class OpenSshIntegrationTest {
         assertTrue(dead.getMessage().contains("KILL") || dead.getMessage().contains("signal"), dead.getMessage());
         JsonObject again = exec(spec, "id", "-un");
         assertEquals(TestAccounts.LOGIN, stdout(again));
-        int newPid = ((JsonObject) controller.contexts().get(spec).await().call("info", new JsonObject(), DEADLINE).await()).getInteger("pid");
+        int newPid = ((JsonObject) controller.contexts().get(spec).await().call(new AgentCall.Info(), DEADLINE).await()).getInteger("pid");
         assertNotEquals(pid, newPid);
     }
 

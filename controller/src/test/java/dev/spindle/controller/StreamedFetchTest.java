@@ -15,6 +15,7 @@ import dev.spindle.bus.call.ReplyStream;
 import dev.spindle.push.AgentContext;
 import dev.spindle.push.ContextSpec;
 import dev.spindle.push.Login;
+import dev.spindle.push.calls.AgentCall;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -38,8 +39,7 @@ class StreamedFetchTest {
         try (Controller controller = Controller.start()) {
             AgentContext agent = controller.contexts().get(ContextSpec.of(new Login.Local(Optional.empty())))
                     .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-            ReplyStream stream = agent.stream("fetch_stream", new JsonObject().put("src", file.toString())
-                    .put("chunk_size", 1000), 2, Duration.ofSeconds(20));
+            ReplyStream stream = agent.stream(new AgentCall.FetchStream(file.toString(), 1000), 2, Duration.ofSeconds(20));
             stream.handler(chunk -> received.appendBuffer((Buffer) chunk));
             JsonObject end = (JsonObject) stream.result().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
 

@@ -8,6 +8,8 @@ import dev.spindle.bus.call.RemoteException;
 import dev.spindle.bus.call.ReplyStream;
 import dev.spindle.bus.router.AgentStream;
 import dev.spindle.bus.router.Router;
+import dev.spindle.push.calls.AgentCall;
+import dev.spindle.push.calls.AgentErrors;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -17,9 +19,6 @@ import io.vertx.core.json.JsonObject;
  * the child gone.
  */
 public final class AgentContext {
-
-    /** Error type the agent uses for a child that is gone (docs/protocol.md §3). */
-    static final String REMOTE_DEAD_CONTEXT = "spindle.DeadContext";
 
     private final Router router;
     private final int id;
@@ -74,17 +73,17 @@ public final class AgentContext {
         return !dead && !stream.closed().isComplete();
     }
 
-    /** Calls {@code fn} in this agent; the result is the reply's JSON value. */
-    public Future<Object> call(String fn, JsonObject kw, Duration deadline) {
-        return router.call(id, fn, kw, deadline).result().recover(this::explainDeath);
+    /** Makes this call in this agent; the result is the reply's JSON value. */
+    public Future<Object> call(AgentCall call, Duration deadline) {
+        return router.call(id, call.fn(), call.kw(), deadline).result().recover(this::explainDeath);
     }
 
     /**
-     * Calls {@code fn}, a function that answers with a stream of items (docs/protocol.md §3,
+     * Makes {@code call}, a function that answers with a stream of items (docs/protocol.md §3,
      * "Streamed replies"); a failure that says the agent is gone marks this context dead.
      */
-    public ReplyStream stream(String fn, JsonObject kw, int window, Duration deadline) {
-        ReplyStream stream = router.stream(id, fn, kw, window, deadline);
+    public ReplyStream stream(AgentCall call, int window, Duration deadline) {
+        ReplyStream stream = router.stream(id, call.fn(), call.kw(), window, deadline);
         stream.result().onFailure(this::noteDeath);
         return stream;
     }
@@ -101,13 +100,13 @@ public final class AgentContext {
     }
 
     /** Convenience for calls that answer a JSON object. */
-    public Future<JsonObject> callForObject(String fn, JsonObject kw, Duration deadline) {
-        return call(fn, kw, deadline).map(JsonObject.class::cast);
+    public Future<JsonObject> callForObject(AgentCall call, Duration deadline) {
+        return call(call, deadline).map(JsonObject.class::cast);
     }
 
     private void noteDeath(Throwable failure) {
         if (failure instanceof DeadContextException
-                || failure instanceof RemoteException remote && REMOTE_DEAD_CONTEXT.equals(remote.type())) {
+                || failure instanceof RemoteException remote && AgentErrors.DEAD_CONTEXT.equals(remote.type())) {
             dead = true;
         }
     }

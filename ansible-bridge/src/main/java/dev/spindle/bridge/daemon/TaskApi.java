@@ -18,6 +18,7 @@ import dev.spindle.controller.RecentAgentLogs;
 import dev.spindle.controller.RunLeases;
 import dev.spindle.push.AgentContext;
 import dev.spindle.push.ContextSpec;
+import dev.spindle.push.calls.AgentCall;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -66,17 +67,14 @@ final class TaskApi {
 
     void register(EventBus bus) {
         Map<String, Function<JsonObject, Future<JsonObject>>> handlers = Map.of(
-                "spindle.exec", withAgent((agent, body) -> agent.callForObject("run_command", new JsonObject()
-                        .put("cmd", body.getString("cmd"))
-                        .put("stdin_b64", body.getString("stdin_b64"))
-                        .put("pty", body.getBoolean("pty", false))
-                        .put("cwd", body.getString("cwd"))
-                        .put("timeout", body.getInteger("timeout")), deadline(body))
+                "spindle.exec", withAgent((agent, body) -> agent.callForObject(new AgentCall.RunCommand(
+                        body.getString("cmd"), body.getString("stdin_b64"), body.getBoolean("pty", false),
+                        body.getString("cwd"), body.getInteger("timeout")), deadline(body))
                         .map(result -> likeSsh(result, agent, body.getBoolean("pty", false)))),
                 "spindle.module", withAgent((agent, body) -> modules.run(agent, body, deadline(body))),
                 "spindle.put", withLoginAgent((agent, body) -> files.put(agent, Path.of(required(body, "src_path")), required(body, "dest"))),
                 "spindle.fetch", withLoginAgent((agent, body) -> files.fetch(agent, required(body, "src"), Path.of(required(body, "dest_path")))),
-                "spindle.interpreters", withAgent((agent, body) -> agent.callForObject("interpreters", new JsonObject(), deadline(body))),
+                "spindle.interpreters", withAgent((agent, body) -> agent.callForObject(new AgentCall.Interpreters(), deadline(body))),
                 "spindle.reset", body -> controller.contexts().reset(HopList.parse(body)).map(new JsonObject()),
                 "spindle.lease", body -> Future.succeededFuture(new JsonObject()),
                 "spindle.status", body -> status());
@@ -152,7 +150,7 @@ final class TaskApi {
                 .put("calls_in_flight", stats.callsInFlight())
                 .put("bytes_in", stats.bytesIn())
                 .put("bytes_out", stats.bytesOut());
-        return ctx.callForObject("stats", new JsonObject(), STATUS_DEADLINE)
+        return ctx.callForObject(new AgentCall.Stats(), STATUS_DEADLINE)
                 .map(agent -> line.put("pid", agent.getValue("pid")).put("rss_kb", agent.getValue("rss_kb")))
                 .otherwise(line);
     }

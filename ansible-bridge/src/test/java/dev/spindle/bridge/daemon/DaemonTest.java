@@ -101,6 +101,34 @@ class DaemonTest {
     }
 
     @Test
+    void putsAndFetchesFilesSmallAndChunkedThroughALocalAgent() throws Exception {
+        for (int size : List.of(10, 300 * 1024)) { // inline, then put_open/chunk/close and windowed fetch
+            byte[] data = new byte[size];
+            new java.util.Random(size).nextBytes(data);
+            Path source = Files.write(dir.resolve("in-" + size), data);
+            Path remote = dir.resolve("remote-" + size);
+            Path back = dir.resolve("back-" + size);
+
+            JsonObject put = request("spindle.put", new JsonObject().put("target", local())
+                    .put("src_path", source.toString()).put("dest", remote.toString()));
+            JsonObject fetched = request("spindle.fetch", new JsonObject().put("target", local())
+                    .put("src", remote.toString()).put("dest_path", back.toString()));
+
+            assertEquals(size, put.getInteger("size"));
+            assertEquals(size, fetched.getInteger("size"));
+            assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(back)), "the file came back changed");
+            assertEquals(Files.getPosixFilePermissions(source), Files.getPosixFilePermissions(remote));
+        }
+    }
+
+    @Test
+    void reportsTheInterpretersAnsiblesDiscoveryWouldFind() throws Exception {
+        JsonObject reply = request("spindle.interpreters", new JsonObject().put("target", local()));
+        assertEquals("Linux", reply.getString("platform"));
+        assertFalse(reply.getJsonArray("found").isEmpty(), reply.encode());
+    }
+
+    @Test
     void refusesMessagesWithoutTheSecret() throws Exception {
         String path = new JsonObject(Files.readString(dir.resolve("rt").resolve(RuntimeDir.INFO_FILE))).getString("socket");
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(path))) {

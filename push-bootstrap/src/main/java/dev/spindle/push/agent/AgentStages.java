@@ -18,7 +18,13 @@ import io.vertx.core.json.JsonObject;
  */
 public final class AgentStages {
 
-    /** Interpreters tried, in order, when the user gave none (same list as Ansible's discovery). */
+    /**
+     * Interpreters tried, in order, when the user gave none: plain {@code python3}, then the
+     * names in the agent's copy of Ansible's discovery list ({@code PYTHONS} in
+     * spindle_agent/calls.py) that name a version the agent runs on. That list is not this one:
+     * it also holds interpreters only a module may run on (3.5, 2.7). AgentStagesTest holds the
+     * two together.
+     */
     public static final List<String> PYTHON_CANDIDATES = List.of("python3", "python3.13", "python3.12", "python3.11",
             "python3.10", "python3.9", "python3.8", "python3.7", "python3.6", "/usr/libexec/platform-python");
 

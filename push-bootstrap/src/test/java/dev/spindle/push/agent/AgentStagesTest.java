@@ -7,16 +7,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Java-built stages agree with the Python twin (stage.py) and behave on a real shell. */
+/** The Java-built stages agree with the Python twin (stage.py) and the agent's interpreter list, and behave on a real shell. */
 class AgentStagesTest {
-
-    private static final Path AGENT_DIR = Path.of("src/main/python").toAbsolutePath();
 
     private static String run(Map<String, String> env, String... command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -28,7 +30,7 @@ class AgentStagesTest {
 
     @Test
     void stage1IsByteForByteThePythonOne() throws Exception {
-        String python = run(Map.of("PYTHONPATH", AGENT_DIR.toString()), "python3", "-c",
+        String python = run(Map.of("PYTHONPATH", AgentPython.SOURCES.toString()), "python3", "-c",
                 "import sys; from spindle_agent.stage import stage1_script; sys.stdout.write(stage1_script(4321))");
         assertEquals("0:" + AgentStages.stage1(4321), python);
     }
@@ -60,6 +62,23 @@ class AgentStagesTest {
         }
         int size = new AgentStages(sources).stage2(new AgentConfig(1000, 0, "x@y", AgentConfig.INFO, List.of())).length;
         assertTrue(size < 30 * 1024, "stage 2 is " + size + " bytes");
+    }
+
+    @Test
+    void discoveryTriesPython3ThenTheAgentRunnableNamesOfAnsiblesList() throws Exception {
+        List<String> ansibleOrder = ((JsonArray) AgentPython.json(
+                "import json; from spindle_agent.calls import PYTHONS; print(json.dumps(PYTHONS))")).stream()
+                .map(String.class::cast).toList();
+        List<String> expected = new ArrayList<>(List.of("python3"));
+        ansibleOrder.stream().filter(AgentStagesTest::namesAVersionTheAgentRunsOn).forEach(expected::add);
+
+        assertEquals(expected, AgentStages.PYTHON_CANDIDATES);
+    }
+
+    /** python3.N for the agent's 3.6 and later, and RHEL 8's platform-python (a 3.6). */
+    private static boolean namesAVersionTheAgentRunsOn(String interpreter) {
+        Matcher minor = Pattern.compile("python3\\.(\\d+)").matcher(interpreter);
+        return minor.matches() ? Integer.parseInt(minor.group(1)) >= 6 : interpreter.equals("/usr/libexec/platform-python");
     }
 
     @Test
