@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /** Runs work on the router's context, inline when already there, so router state has one thread. */
@@ -28,6 +29,11 @@ final class ContextHop {
     /** Runs {@code action} as a new task on the context, even when already there. */
     void runLater(Runnable action) {
         context.runOnContext(ignored -> action.run());
+    }
+
+    /** Runs {@code action} on the context after {@code delay}, unless Vert.x closes first. */
+    void runAfter(Duration delay, Runnable action) {
+        context.owner().setTimer(Math.max(1, delay.toMillis()), id -> run(action));
     }
 
     /** Runs {@code action} on the context and relays its future; a throw fails the future. */
