@@ -259,7 +259,7 @@ class StartTest(_ClientTestCase):
         self.started_pids.append(reply["pid"])
         self.assertNotEqual(reply["pid"], os.getpid())
         self.assertEqual(reply["sid"], reply["pid"])  # start_new_session: it leads its own session
-        self.assertTrue(os.path.exists(os.path.join(self.runtime, "daemon.log")))
+        self.assertTrue(os.path.exists(os.path.join(self.runtime, "daemon.out")))
 
     def test_daemon_json_of_a_dead_daemon_is_replaced_by_a_started_one(self):
         with open(os.path.join(self.runtime, "daemon.json"), "w") as f:
@@ -290,15 +290,24 @@ class StartTest(_ClientTestCase):
         self.assertEqual(len(replies), 4)
         self.assertEqual(len({reply["pid"] for reply in replies}), 1)
 
-    def test_daemon_that_exits_fails_at_once_naming_the_log(self):
+    def test_daemon_that_exits_fails_at_once_naming_its_output_and_log(self):
         started = time.monotonic()
         with self.assertRaises(DaemonError) as caught:
             self.request_with_mode("fail", start_timeout=20)
         self.assertLess(time.monotonic() - started, 10)
         self.assertIn("status 3", caught.exception.message)
+        self.assertIn(os.path.join(self.runtime, "daemon.out"), caught.exception.message)
         self.assertIn(os.path.join(self.runtime, "daemon.log"), caught.exception.message)
-        with open(os.path.join(self.runtime, "daemon.log")) as log:
-            self.assertIn("failing on purpose", log.read())
+        with open(os.path.join(self.runtime, "daemon.out")) as out:
+            self.assertIn("failing on purpose", out.read())
+
+    def test_each_start_empties_the_startup_output(self):
+        with open(os.path.join(self.runtime, "daemon.out"), "w") as out:
+            out.write("x" * 100000)
+        with self.assertRaises(DaemonError):
+            self.request_with_mode("fail", start_timeout=20)
+        with open(os.path.join(self.runtime, "daemon.out")) as out:
+            self.assertEqual(out.read(), "fake daemon: failing on purpose\n")
 
     def test_daemon_that_never_listens_times_out_naming_the_log(self):
         with self.assertRaises(DaemonError) as caught:

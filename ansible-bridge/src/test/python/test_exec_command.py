@@ -11,6 +11,7 @@ import os
 import shlex
 import tempfile
 import unittest
+from unittest import mock
 
 import bridge_harness
 from bridge_harness import RecordingBridge, exec_reply, requires_ansible
@@ -262,6 +263,23 @@ class EmulatedBecomeTest(_ConnectionTestCase):
 
 
 @requires_ansible
+class AgentLogDisplayTest(_ConnectionTestCase):
+
+    def test_what_the_agent_logged_is_shown_escaped_at_vvv(self):
+        from ansible_spindle import connection_base
+        reply = exec_reply()
+        reply["logs"] = [{"name": "evil\x1b[2J", "msg": "done\nok: [web1]\x9b31m\u202e"}]
+        shown = []
+        with mock.patch.object(connection_base.display, "vvv", lambda text, host=None: shown.append(text)):
+            self.run_command("true", reply=reply)
+        agent_lines = [text for text in shown if text.startswith("SPINDLE agent")]
+        self.assertEqual(agent_lines, ["SPINDLE agent evil\\x1b[2J: done\\nok: [web1]\\x9b31m\\u202e"])
+
+    def test_reply_fields_from_the_agent_are_shown_escaped(self):
+        from ansible_spindle.request_log import describe_reply
+        self.assertEqual(describe_reply({"sha1": "ab\x1b]0;t\x07", "size": 3}), "size=3 sha1=ab\\x1b]0;t\\x07")
+
+
 class FileTest(_ConnectionTestCase):
 
     def test_put_file_sends_the_absolute_local_path_without_become(self):

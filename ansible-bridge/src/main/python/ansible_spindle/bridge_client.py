@@ -50,7 +50,7 @@ class DaemonError(Exception):
 
 
 def runtime_dir(environ=None):
-    """Where daemon.json, the locks and daemon.log live."""
+    """Where daemon.json, the locks, daemon.log and daemon.out live."""
     environ = os.environ if environ is None else environ
     if environ.get("SPINDLE_RUNTIME_DIR"):
         return environ["SPINDLE_RUNTIME_DIR"]
@@ -299,22 +299,27 @@ _started_daemons = []
 
 
 def _spawn_daemon(directory, argv):
-    log_path = os.path.join(directory, "daemon.log")
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    # The daemon logs to daemon.log itself (rolled at a size cap); its stdout and stderr carry only
+    # what comes before that or beside it (a JVM that cannot start, a fatal error), emptied each start.
+    out_fd = os.open(_startup_output(directory), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with open(os.devnull, "rb") as devnull:
-            process = subprocess.Popen(argv, stdin=devnull, stdout=log_fd, stderr=log_fd,
+            process = subprocess.Popen(argv, stdin=devnull, stdout=out_fd, stderr=out_fd,
                                        close_fds=True, start_new_session=True)
     except OSError as e:
         raise DaemonError(INTERNAL, "cannot run the spindle command %s: %s" % (argv[0], e.strerror))
     finally:
-        os.close(log_fd)
+        os.close(out_fd)
     _started_daemons.append(process)
     return process
 
 
+def _startup_output(directory):
+    return os.path.join(directory, "daemon.out")
+
+
 def _wait_for_daemon(directory, process, timeout):
-    log_path = os.path.join(directory, "daemon.log")
+    where = "%s and %s" % (_startup_output(directory), os.path.join(directory, "daemon.log"))
     deadline = time.monotonic() + timeout
     while True:
         channel = connect_to_running_daemon(directory)
@@ -324,10 +329,10 @@ def _wait_for_daemon(directory, process, timeout):
         # daemon.lock; only when nobody holds that lock is nothing coming.
         if process.poll() is not None and not _daemon_lock_held(directory):
             raise DaemonError(INTERNAL, "the Spindle daemon exited with status %d before it was ready; "
-                              "see %s" % (process.returncode, log_path))
+                              "see %s" % (process.returncode, where))
         if time.monotonic() >= deadline:
             raise DaemonError(INTERNAL, "the Spindle daemon did not start listening within %g s; see %s"
-                              % (timeout, log_path))
+                              % (timeout, where))
         time.sleep(_POLL_INTERVAL_S)
 
 

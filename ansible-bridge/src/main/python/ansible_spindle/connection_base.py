@@ -24,7 +24,7 @@ from ansible.utils.display import Display
 
 from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client
 from ansible_spindle.durations import parse_duration
-from ansible_spindle.request_log import describe_reply, describe_request
+from ansible_spindle.request_log import describe_reply, describe_request, printable
 from ansible_spindle.shell_command import peel
 
 display = Display()
@@ -219,7 +219,8 @@ class SpindleConnectionBase(ConnectionBase):
                 raise AnsibleError(_become_failure_as_ansible_words_it(e.message, become))
             raise AnsibleError(e.message)
         for record in reply.pop("logs", None) or ():
-            display.vvv("SPINDLE agent %s: %s" % (record.get("name"), record.get("msg")), host=self._host_for_log())
+            display.vvv("SPINDLE agent %s: %s" % (printable(record.get("name")), printable(record.get("msg"))),
+                        host=self._host_for_log())
         display.vvv("SPINDLE: %s replied %s" % (address, describe_reply(reply)),
                     host=self._host_for_log())
         return reply

@@ -2,7 +2,29 @@
 
 They name the target, the become hop, the command and the module, and give sizes and hashes
 for everything else: never a password, the daemon's secret, a module's arguments or a payload.
+What the target sent is shown through printable(), so it cannot drive the operator's terminal.
 """
+
+import unicodedata
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(value):
+    """`value` as text with control, format and line-separator characters escaped.
+
+    The daemon already escapes agent text this way (TargetText); this guards the terminal
+    should anything reach it another way. Escaped text passes through unchanged.
+    """
+    return "".join(_escape(c) for c in str(value))
+
+
+def _escape(c):
+    if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"):
+        return c
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    return "\\x%02x" % ord(c) if ord(c) <= 0xff else "\\u%04x" % ord(c)
 
 
 def describe_request(address, body):
@@ -28,9 +50,9 @@ def describe_request(address, body):
 def describe_reply(reply):
     if "rc" in reply:
         return "rc=%s stdout=%d bytes stderr=%d bytes" % (
-            reply["rc"], _decoded_size(reply.get("stdout_b64")), _decoded_size(reply.get("stderr_b64")))
+            printable(reply["rc"]), _decoded_size(reply.get("stdout_b64")), _decoded_size(reply.get("stderr_b64")))
     if "sha1" in reply:
-        return "size=%s sha1=%s" % (reply.get("size"), reply["sha1"])
+        return "size=%s sha1=%s" % (printable(reply.get("size")), printable(reply["sha1"]))
     return "done"
 
 

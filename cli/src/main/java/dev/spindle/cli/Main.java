@@ -23,10 +23,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("daemon")) {
-            // the daemon's output goes to its log file, where progress lines help; read before any logger exists
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
-        }
         runAndExit(args, Main::run);
     }
 

@@ -1,5 +1,6 @@
 package dev.spindle.controller;
 
+import dev.spindle.bus.TargetText;
 import dev.spindle.bus.call.DeadContextException;
 import dev.spindle.bus.call.RemoteException;
 import dev.spindle.push.calls.AgentErrors;
@@ -39,13 +40,16 @@ public enum Failure {
         return INTERNAL;
     }
 
-    /** The message Ansible shows: the cause in words, not a Java class name. */
+    /**
+     * The message Ansible shows and the daemon logs: the cause in words, not a Java class name, on
+     * one line. It may quote the target (an SSH server's words, an agent's error), so it is escaped.
+     */
     public static String message(Throwable error) {
         if (error instanceof RemoteException remote) {
-            return remote.type().startsWith("spindle.") ? remote.remoteMessage()
-                    : remote.type() + ": " + remote.remoteMessage() + "\n" + remote.remoteTraceback();
+            return TargetText.escape(remote.type().startsWith("spindle.") ? remote.remoteMessage()
+                    : remote.type() + ": " + remote.remoteMessage() + "\n" + remote.remoteTraceback());
         }
-        return error.getMessage() != null ? error.getMessage() : error.toString();
+        return TargetText.escape(error.getMessage() != null ? error.getMessage() : error.toString());
     }
 
     /** The innermost message that says something, for a person: wrappers without one are skipped. */

@@ -2,6 +2,8 @@ package dev.spindle.controller;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import dev.spindle.bus.router.AgentLog;
 import dev.spindle.bus.router.Slf4jAgentLogs;
@@ -10,16 +12,25 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Keeps the last few hundred agent log records (and still writes every one to the daemon log),
- * so a request asked for at {@code -vvv} can carry back what its agent logged while it ran and
- * Ansible shows it through its own display. Confined to the router's context.
+ * Keeps the last agent log records of each stream (and still writes every one the router lets
+ * through to the daemon log), so a request asked for at {@code -vvv} can carry back what its agent
+ * logged while it ran and Ansible shows it through its own display. One buffer per stream, i.e.
+ * per host connection: a host that logs a lot pushes out only its own records. The records come
+ * escaped ({@link AgentLog}). Confined to the router's context.
  */
 public final class RecentAgentLogs implements Handler<AgentLog> {
 
-    private static final int KEPT = 500;
+    static final int KEPT_PER_STREAM = 200;
+    /** Streams remembered; the one that logged least recently is forgotten first. */
+    private static final int STREAMS = 1024;
 
     private final Handler<AgentLog> daemonLog = new Slf4jAgentLogs();
-    private final Deque<Entry> recent = new ArrayDeque<>();
+    private final Map<String, Deque<Entry>> byStream = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Deque<Entry>> eldest) {
+            return size() > STREAMS;
+        }
+    };
     private long sequence;
 
     private record Entry(long sequence, AgentLog record) {
@@ -28,8 +39,9 @@ public final class RecentAgentLogs implements Handler<AgentLog> {
     @Override
     public synchronized void handle(AgentLog record) {
         daemonLog.handle(record);
+        Deque<Entry> recent = byStream.computeIfAbsent(record.stream(), stream -> new ArrayDeque<>());
         recent.addLast(new Entry(++sequence, record));
-        if (recent.size() > KEPT) {
+        if (recent.size() > KEPT_PER_STREAM) {
             recent.removeFirst();
         }
     }
@@ -39,10 +51,10 @@ public final class RecentAgentLogs implements Handler<AgentLog> {
         return sequence;
     }
 
-    /** What {@code context} logged after {@code mark}, oldest first. */
-    public synchronized JsonArray since(long mark, int context) {
+    /** What {@code context}, reached through {@code stream}, logged after {@code mark}, oldest first. */
+    public synchronized JsonArray since(long mark, String stream, int context) {
         JsonArray records = new JsonArray();
-        for (Entry e : recent) {
+        for (Entry e : byStream.getOrDefault(stream, new ArrayDeque<>())) {
             if (e.sequence() > mark && e.record().context() == context) {
                 records.add(new JsonObject().put("name", e.record().name()).put("stream", e.record().stream())
                         .put("level", e.record().level()).put("msg", e.record().message()));

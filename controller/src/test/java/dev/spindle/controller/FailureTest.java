@@ -9,11 +9,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
+import dev.spindle.bus.call.RemoteException;
 import org.junit.jupiter.api.Test;
 
 /**
  * The failure codes are the table of docs/daemon-api.md §3, which the plugin's bridge_client.py
- * is held to as well (ansible-bridge/src/test/python/test_failure_codes.py).
+ * is held to as well (ansible-bridge/src/test/python/test_failure_codes.py); the messages that
+ * quote a target can't forge log lines or drive a terminal.
  */
 class FailureTest {
 
@@ -31,5 +33,19 @@ class FailureTest {
         }
 
         assertEquals(documented, codes);
+    }
+
+    @Test
+    void messageQuotingTheTargetCannotForgeLinesOrDriveTheTerminal() {
+        IOException fromSsh = new IOException("cannot log in: server says \u001b[2J\n2025-01-01 INFO forged");
+
+        assertEquals("cannot log in: server says \\x1b[2J\\n2025-01-01 INFO forged", Failure.message(fromSsh));
+    }
+
+    @Test
+    void remoteErrorIsTypeMessageAndTracebackOnOneLine() {
+        RemoteException remote = new RemoteException("ValueError", "bad", "Traceback (most recent call last):\n  x", 1000);
+
+        assertEquals("ValueError: bad\\nTraceback (most recent call last):\\n  x", Failure.message(remote));
     }
 }

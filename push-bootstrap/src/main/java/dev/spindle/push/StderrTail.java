@@ -3,6 +3,8 @@ package dev.spindle.push;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import dev.spindle.bus.TargetText;
+
 /**
  * The last few KiB a target wrote on stderr before its agent took over (or instead of it: no
  * Python, a shell error), kept so a transport can say in words why an agent never started.
@@ -21,9 +23,12 @@ public final class StderrTail {
         bytes = joined.length <= KEPT ? joined : Arrays.copyOfRange(joined, joined.length - KEPT, joined.length);
     }
 
-    /** {@code "; stderr: <text>"}, or nothing when the target wrote nothing: the end of a close reason. */
+    /**
+     * {@code "; stderr: <text>"}, or nothing when the target wrote nothing: the end of a close
+     * reason, which is logged and shown to the operator, so its line breaks and escapes are escaped.
+     */
     public synchronized String asReasonSuffix() {
         String text = new String(bytes, StandardCharsets.UTF_8).strip();
-        return text.isEmpty() ? "" : "; stderr: " + text;
+        return text.isEmpty() ? "" : "; stderr: " + TargetText.escape(text);
     }
 }

@@ -26,4 +26,11 @@ class StderrTailTest {
         assertTrue(reason.endsWith("x☃ not found"), reason);
         assertTrue(reason.length() < 4200, "kept " + reason.length() + " chars");
     }
+
+    @Test
+    void whatAHostileTargetWroteCannotForgeALineOrDriveTheTerminal() {
+        StderrTail tail = new StderrTail();
+        tail.append("bash: python3: not found\n2025-01-01 INFO forged\u001b[2J\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals("; stderr: bash: python3: not found\\n2025-01-01 INFO forged\\x1b[2J", tail.asReasonSuffix());
+    }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 import dev.spindle.bus.router.RouterOptions;
 import dev.spindle.controller.Controller;
@@ -38,12 +39,17 @@ public final class Daemon {
     private Daemon() {
     }
 
+    /** The {@code spindle daemon} command: logs to a rolling daemon.log in its runtime directory. */
     public static int run(List<String> args) throws IOException, InterruptedException {
-        return run(args, System.getenv());
+        return run(args, System.getenv(), DaemonLog::rollIn);
     }
 
-    /** Runs until idle; {@code env} supplies SPINDLE_RUNTIME_DIR, XDG_RUNTIME_DIR and SPINDLE_PERSIST. */
-    public static int run(List<String> args, Map<String, String> env) throws IOException, InterruptedException {
+    /**
+     * Runs until idle; {@code env} supplies SPINDLE_RUNTIME_DIR, XDG_RUNTIME_DIR and SPINDLE_PERSIST.
+     * Once this process holds the lock it calls {@code logIn} with the runtime directory, so only
+     * the daemon that serves the directory writes (and rolls) the log there.
+     */
+    static int run(List<String> args, Map<String, String> env, Consumer<Path> logIn) throws IOException, InterruptedException {
         if (!args.isEmpty()) {
             throw new IllegalArgumentException("usage: spindle daemon (configured by SPINDLE_RUNTIME_DIR and SPINDLE_PERSIST)");
         }
@@ -53,6 +59,7 @@ public final class Daemon {
             System.err.println("spindle daemon: another daemon already serves " + dir.path());
             return 0;
         }
+        logIn.accept(dir.path());
         Duration persist = Durations.parse(env.getOrDefault("SPINDLE_PERSIST", "0"));
         CountDownLatch idle = new CountDownLatch(1);
         try (Controller controller = Controller.start(RouterOptions.defaults(), List.of())) {

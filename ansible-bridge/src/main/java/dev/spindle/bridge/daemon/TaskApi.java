@@ -127,7 +127,7 @@ final class TaskApi {
     /** At {@code -vvv} (request field {@code verbosity} >= 3) the reply carries what the agent logged meanwhile. */
     private JsonObject withAgentLogs(JsonObject reply, JsonObject body, AgentContext agent, long logMark) {
         if (body.getInteger("verbosity", 0) >= VERBOSE) {
-            reply.put("logs", agentLogs.since(logMark, agent.id()));
+            reply.put("logs", agentLogs.since(logMark, agent.stream().name(), agent.id()));
         }
         return reply;
     }

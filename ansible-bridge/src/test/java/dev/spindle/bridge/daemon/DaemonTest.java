@@ -46,7 +46,7 @@ class DaemonTest {
         run = new ProcessBuilder("sleep", "600").start(); // stands in for ansible-playbook
         daemon = CompletableFuture.supplyAsync(() -> {
             try {
-                return Daemon.run(List.of(), env);
+                return Daemon.run(List.of(), env, testLogging -> { });
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -180,7 +180,7 @@ class DaemonTest {
 
     @Test
     void aSecondDaemonForTheSameDirectoryStepsAside() throws Exception {
-        assertEquals(0, Daemon.run(List.of(), env));
+        assertEquals(0, Daemon.run(List.of(), env, testLogging -> { }));
         assertFalse(daemon.isDone());
     }
 

@@ -1,5 +1,6 @@
 package dev.spindle.bus.call;
 
+import dev.spindle.bus.TargetText;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -21,7 +22,11 @@ public class RemoteException extends CallException {
         this.context = context;
     }
 
-    /** Reads an ERROR payload {@code {"type", "message", "traceback"}}; missing fields read as "?" or "". */
+    /**
+     * Reads an ERROR payload {@code {"type", "message", "traceback"}}; missing fields read as "?" or "".
+     * The target wrote them: they are escaped ({@link TargetText}), since they end up in the log
+     * and in front of the operator (a traceback's line breaks too).
+     */
     public static RemoteException fromPayload(JsonObject payload, int context) {
         return new RemoteException(text(payload, "type", "?"), text(payload, "message", ""),
                 text(payload, "traceback", ""), context);
@@ -30,7 +35,7 @@ public class RemoteException extends CallException {
     // the payload comes from the target: a field of the wrong type must not throw here
     private static String text(JsonObject payload, String key, String missing) {
         Object value = payload.getValue(key);
-        return value == null ? missing : value.toString();
+        return value == null ? missing : TargetText.escape(value.toString());
     }
 
     /** The remote exception class, e.g. {@code "ValueError"} or {@code "spindle.NoSuchFunction"}. */

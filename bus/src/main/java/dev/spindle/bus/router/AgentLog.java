@@ -1,10 +1,13 @@
 package dev.spindle.bus.router;
 
+import dev.spindle.bus.TargetText;
 import io.vertx.core.json.JsonObject;
 
 /**
  * One log record from an agent: a LOG frame, or a line of login noise before the ready marker
- * (then {@code name} is {@code "preamble"}).
+ * (then {@code name} is {@code "preamble"}). The target wrote {@code name} and {@code message}:
+ * they are escaped ({@link TargetText}) as the record is made, so every receiver may log or show
+ * them as they are.
  *
  * @param context the agent's context id
  * @param stream  the name of the stream it came through
@@ -23,6 +26,11 @@ public record AgentLog(int context, String stream, String name, int level, Strin
     static final int MAX_NAME = 200;
     /** Longest message kept: a target must not be able to fill the controller's memory or log with one record. */
     static final int MAX_MESSAGE = 8 * 1024;
+
+    public AgentLog {
+        name = TargetText.escape(name);
+        message = TargetText.escape(message);
+    }
 
     /** Reads a LOG payload {@code {"name", "level", "msg"}}; the target wrote it, so wrong types fall back. */
     static AgentLog fromPayload(int context, String stream, JsonObject payload) {

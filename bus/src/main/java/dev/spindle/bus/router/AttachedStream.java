@@ -31,6 +31,7 @@ final class AttachedStream implements AgentStream {
     private final int maxFrame;
     private final ContextHop hop;
     private final StreamEvents events;
+    private final LogGate logGate;
     private final ReadyMarkerScanner scanner = new ReadyMarkerScanner(Protocol.MAX_PREAMBLE);
     private final FrameDecoder decoder;
     private final Promise<Void> ready = Promise.promise();
@@ -42,15 +43,16 @@ final class AttachedStream implements AgentStream {
     private boolean open = true;
     private Future<Void> transportClosed; // set once, when the stream closes
 
-    AttachedStream(ByteTransport transport, IdBlock block, String name, int maxFrame, ContextHop hop,
+    AttachedStream(ByteTransport transport, IdBlock block, String name, RouterOptions options, ContextHop hop,
                    StreamEvents events) {
         this.transport = transport;
         this.block = block;
         this.name = name;
-        this.maxFrame = maxFrame;
+        this.maxFrame = options.maxFrame();
         this.hop = hop;
         this.events = events;
         this.decoder = new FrameDecoder(maxFrame);
+        this.logGate = new LogGate(this, options.logLimits(), hop);
     }
 
     /**
@@ -92,6 +94,7 @@ final class AttachedStream implements AgentStream {
         }
         open = false; // first: closing the transport may report back into this stream
         transportClosed = transport.close();
+        logGate.summarise(); // before the line saying the stream closed, which may be why
         events.streamClosed(this, reason);
         ready.tryFail(new DeadContextException("stream '" + name + "' closed before the agent was ready: " + reason));
         closed.complete(reason);
@@ -112,6 +115,11 @@ final class AttachedStream implements AgentStream {
 
     void frameDropped() {
         framesDropped++;
+    }
+
+    /** Decides which of the log lines this stream's target causes are written. */
+    LogGate logGate() {
+        return logGate;
     }
 
     /** Takes one chunk, then tells the transport it may read that much more, closed stream or not. */
@@ -146,7 +154,7 @@ final class AttachedStream implements AgentStream {
     }
 
     private void preambleLine(String line) {
-        events.agentLogged(new AgentLog(block.base(), name, "preamble", AgentLog.INFO, line));
+        events.agentLogged(this, new AgentLog(block.base(), name, "preamble", AgentLog.INFO, line));
     }
 
     /** The pipe is gone; say so if it cut a frame short, since that often explains the reason. */

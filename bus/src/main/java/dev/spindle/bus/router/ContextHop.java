@@ -1,5 +1,6 @@
 package dev.spindle.bus.router;
 
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
@@ -41,6 +42,11 @@ final class ContextHop {
         } catch (RejectedExecutionException closed) {
             return false;
         }
+    }
+
+    /** Runs {@code action} on the context after {@code delay}, unless Vert.x closes first. */
+    void runAfter(Duration delay, Runnable action) {
+        context.owner().setTimer(Math.max(1, delay.toMillis()), id -> run(action));
     }
 
     /** Runs {@code action} on the context and relays its future; a throw fails the future. */

@@ -2,10 +2,12 @@ package dev.spindle.bus.router;
 
 import dev.spindle.bus.Frame;
 import dev.spindle.bus.Protocol;
+import dev.spindle.bus.TargetText;
 import dev.spindle.bus.call.Call;
 import dev.spindle.bus.call.CallException;
 import dev.spindle.bus.call.ReplyStream;
 import dev.spindle.bus.call.DeadContextException;
+import dev.spindle.bus.router.LogRateLimit.Source;
 import dev.spindle.bus.source.SourceService;
 import dev.spindle.bus.transport.ByteTransport;
 import io.vertx.core.Future;
@@ -86,7 +88,7 @@ public final class Router {
             if (taken != null) {
                 return Future.failedFuture(new IllegalArgumentException("block " + block + " overlaps " + taken));
             }
-            AttachedStream stream = new AttachedStream(transport, block, name, options.maxFrame(), hop, new Events());
+            AttachedStream stream = new AttachedStream(transport, block, name, options, hop, new Events());
             routes.add(stream);
             stream.start();
             log.debug("attached {}", stream);
@@ -198,7 +200,7 @@ public final class Router {
             case CONTEXT_DEAD -> calls.fail(verdict.call(), new DeadContextException(verdict.call() + " failed: "
                     + verdict.reason() + " (reported by its parent, context " + Integer.toUnsignedString(frame.src()) + ")"));
             case LOG -> withJsonObject(from, frame, body ->
-                    deliverLog(AgentLog.fromPayload(frame.src(), from.name(), body)));
+                    deliverLog(from, AgentLog.fromPayload(frame.src(), from.name(), body)));
             case GET_SOURCE -> withJsonObject(from, frame, body -> sources.answer(from, frame, body));
             case DROP -> drop(from, frame, verdict.reason());
         }
@@ -220,12 +222,18 @@ public final class Router {
 
     private void drop(AttachedStream from, Frame frame, String reason) {
         from.frameDropped();
+        if (!from.logGate().admit(Source.DROPPED_FRAME)) {
+            return;
+        }
         log.warn("dropped frame on stream '{}': src={} dst={} handle={}: {}", from.name(),
                 Integer.toUnsignedString(frame.src()), Integer.toUnsignedString(frame.dst()),
                 Integer.toUnsignedString(frame.handle()), reason);
     }
 
-    private void deliverLog(AgentLog record) {
+    private void deliverLog(AttachedStream from, AgentLog record) {
+        if (!from.logGate().admit(Source.LOG_RECORD)) {
+            return;
+        }
         try {
             logHandler.handle(record);
         } catch (RuntimeException e) {
@@ -242,15 +250,15 @@ public final class Router {
         }
 
         @Override
-        public void agentLogged(AgentLog record) {
-            deliverLog(record);
+        public void agentLogged(AttachedStream from, AgentLog record) {
+            deliverLog(from, record);
         }
 
         @Override
         public void streamClosed(AttachedStream stream, String reason) {
             routes.remove(stream);
             calls.streamClosed(stream, reason);
-            log.info("{} closed: {}", stream, reason);
+            log.info("{} closed: {}", stream, TargetText.escape(reason)); // the reason may quote the target
         }
     }
 }

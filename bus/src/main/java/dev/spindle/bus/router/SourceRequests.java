@@ -2,6 +2,8 @@ package dev.spindle.bus.router;
 
 import dev.spindle.bus.Frame;
 import dev.spindle.bus.Protocol;
+import dev.spindle.bus.TargetText;
+import dev.spindle.bus.router.LogRateLimit.Source;
 import dev.spindle.bus.source.SourceService;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves GET_SOURCE: runs the {@link SourceService} lookup on a worker thread, because it reads
- * files, and sends the answer back through the stream the request came from. Context-confined.
+ * files, and sends the answer back through the stream the request came from. A refusal is logged
+ * within the stream's log budget. Context-confined.
  */
 final class SourceRequests {
 
@@ -29,21 +32,33 @@ final class SourceRequests {
 
     void answer(AttachedStream from, Frame request, JsonObject body) {
         SourceService lookupService = service;
-        hop.vertx().executeBlocking(() -> lookupService.lookup(request.src(), body), false)
+        hop.vertx().executeBlocking(() -> lookupService.lookup(body), false)
                 .onComplete(answer -> hop.run(() -> reply(from, request, body, answer)));
     }
 
-    private void reply(AttachedStream from, Frame request, JsonObject body, AsyncResult<JsonObject> answer) {
+    private void reply(AttachedStream from, Frame request, JsonObject body, AsyncResult<SourceService.Answer> answer) {
+        JsonObject payload;
         if (answer.failed()) {
-            log.error("source lookup for context {} failed", Integer.toUnsignedString(request.src()), answer.cause());
+            problem(from, request, "source lookup failed", answer.cause());
+            payload = notFound(body);
+        } else {
+            if (answer.result().problem() != null) {
+                problem(from, request, answer.result().problem(), null);
+            }
+            payload = answer.result().payload();
         }
-        JsonObject payload = answer.succeeded() ? answer.result() : notFound(body);
         try {
             from.send(replyTo(request, payload));
         } catch (IllegalArgumentException tooLarge) {
-            log.warn("source of {} not sent to context {}: {}", body.getValue("fullname"),
-                    Integer.toUnsignedString(request.src()), tooLarge.getMessage());
+            problem(from, request, "source of " + payload.getValue("fullname") + " not sent: " + tooLarge.getMessage(), null);
             from.send(replyTo(request, notFound(body)));
+        }
+    }
+
+    private static void problem(AttachedStream from, Frame request, String what, Throwable error) {
+        if (from.logGate().admit(Source.REFUSED_SOURCE)) {
+            log.warn("source request from context {}: {}", Integer.toUnsignedString(request.src()), TargetText.escape(what),
+                    error);
         }
     }
 

@@ -7,7 +7,7 @@ interface StreamEvents {
 
     void frameArrived(AttachedStream from, Frame frame);
 
-    void agentLogged(AgentLog log);
+    void agentLogged(AttachedStream from, AgentLog log);
 
     void streamClosed(AttachedStream stream, String reason);
 }

@@ -87,6 +87,19 @@ class CallTest {
     }
 
     @Test
+    void errorReplyFromAHostileAgentCannotForgeLinesOrDriveTheTerminal() {
+        Connection db1 = harness.connect("db1");
+
+        Call call = harness.router.call(db1.id(), "explode", null, DEADLINE);
+        db1.agent().replyError(db1.agent().nextCall("explode"), "Error\u001b[2J", "bad\nforged", "Traceback\n  line\u009b");
+
+        RemoteException e = Await.failure(call.result(), RemoteException.class);
+        assertEquals("Error\\x1b[2J", e.type());
+        assertEquals("bad\\nforged", e.remoteMessage());
+        assertEquals("Traceback\\n  line\\x9b", e.remoteTraceback());
+    }
+
+    @Test
     void replyThatIsNotJsonFailsOnlyThatCall() {
         Connection db1 = harness.connect("db1");
 

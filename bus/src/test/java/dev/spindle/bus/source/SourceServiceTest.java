@@ -14,11 +14,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class SourceServiceTest {
-
-    private static final int REQUESTER = 1000;
 
     @TempDir
     Path tempDir;
@@ -49,6 +48,13 @@ class SourceServiceTest {
     }
 
     @Test
+    void refusalSaysWhyForTheLogButAPlainNotFoundDoesNot() {
+        assertEquals("refused source request for \"os\": it is not under an allow-listed root [ansible]",
+                service.lookup(request("os")).problem());
+        assertNull(service.lookup(request("ansible.nope")).problem());
+    }
+
+    @Test
     void missingModuleIsNotFound() {
         assertEquals(notFound("ansible.nope"), lookup("ansible.nope"));
     }
@@ -73,8 +79,8 @@ class SourceServiceTest {
 
     @Test
     void fullnameThatIsNotAStringIsRefused() {
-        assertEquals(notFound(null), service.lookup(REQUESTER, new JsonObject().put("fullname", 42)));
-        assertEquals(notFound(null), service.lookup(REQUESTER, new JsonObject()));
+        assertEquals(notFound(null), service.lookup(new JsonObject().put("fullname", 42)).payload());
+        assertEquals(notFound(null), service.lookup(new JsonObject()).payload());
     }
 
     @Test
@@ -98,8 +104,8 @@ class SourceServiceTest {
         Path link = Files.createSymbolicLink(tempDir.resolve("ansible_link"), tree.ansible);
         SourceService viaLink = new SourceService(List.of(new SourceRoot("ansible", link)));
 
-        assertEquals(found("ansible", true, "# ansible\n"), viaLink.lookup(REQUESTER, request("ansible")));
-        assertEquals(notFound("ansible.leak"), viaLink.lookup(REQUESTER, request("ansible.leak")));
+        assertEquals(found("ansible", true, "# ansible\n"), viaLink.lookup(request("ansible")).payload());
+        assertEquals(notFound("ansible.leak"), viaLink.lookup(request("ansible.leak")).payload());
     }
 
     @Test
@@ -115,7 +121,7 @@ class SourceServiceTest {
     }
 
     private JsonObject lookup(String fullname) {
-        return service.lookup(REQUESTER, request(fullname));
+        return service.lookup(request(fullname)).payload();
     }
 
     private static JsonObject request(String fullname) {
