@@ -1,9 +1,11 @@
 package dev.spindle.testkit;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -18,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every JVM starts from scratch: {@link #ensure()} first removes accounts an earlier run
  * left (it may have died), then creates them, and a shutdown hook removes them, their homes
- * and the sudoers rule when the JVM exits. Setting a password also unlocks the account:
+ * and the sudoers rule when the JVM exits. Test JVMs that run at the same time (two checkouts,
+ * two modules) take turns: the accounts belong to one JVM at a time, which holds
+ * {@link #LOCK} from {@link #ensure()} until it exits. Setting a password also unlocks the account:
  * {@code useradd} creates it locked, and OpenSSH refuses even key logins to locked accounts.
  */
 public final class TestAccounts {
@@ -27,6 +31,7 @@ public final class TestAccounts {
     public static final String OTHER = "spindle-other";
     private static final List<String> ACCOUNTS = List.of(LOGIN, OTHER);
     private static final Path SUDOERS = Path.of("/etc/sudoers.d/spindle-test");
+    private static final Path LOCK = Path.of("/run/lock/spindle-test-accounts.lock");
     private static final long COMMAND_TIMEOUT_SECONDS = 60;
 
     private static final String LOGIN_PASSWORD = randomPassword();
@@ -46,6 +51,7 @@ public final class TestAccounts {
         if (created) {
             return;
         }
+        holdTheAccountsLock();
         remove();
         Runtime.getRuntime().addShutdownHook(new Thread(TestAccounts::removeQuietly, "remove-test-accounts"));
         for (String user : ACCOUNTS) {
@@ -59,6 +65,13 @@ public final class TestAccounts {
         Files.setPosixFilePermissions(SUDOERS, PosixFilePermissions.fromString("r--r-----"));
         check(run(null, "visudo", "-c", "-f", SUDOERS.toString()), "visudo -c");
         created = true;
+    }
+
+    /** Waits until no other JVM holds the accounts, then holds them until this JVM exits. */
+    private static void holdTheAccountsLock() throws IOException {
+        Files.createDirectories(LOCK.getParent());
+        FileChannel channel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        channel.lock(); // released by the OS when the JVM exits, after the shutdown hook
     }
 
     /** {@link #LOGIN}'s password this run: what sudo asks for when it becomes {@link #OTHER}. */
