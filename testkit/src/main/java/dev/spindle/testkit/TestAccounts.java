@@ -37,6 +37,8 @@ public final class TestAccounts {
     private static final String LOGIN_PASSWORD = randomPassword();
     private static final String OTHER_PASSWORD = randomPassword();
     private static boolean created;
+    /** Kept reachable: a collected channel would close and let the lock go. */
+    private static FileChannel accountsLock;
 
     private TestAccounts() {
     }
@@ -70,8 +72,8 @@ public final class TestAccounts {
     /** Waits until no other JVM holds the accounts, then holds them until this JVM exits. */
     private static void holdTheAccountsLock() throws IOException {
         Files.createDirectories(LOCK.getParent());
-        FileChannel channel = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        channel.lock(); // released by the OS when the JVM exits, after the shutdown hook
+        accountsLock = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        accountsLock.lock(); // released by the OS when the JVM exits, after the shutdown hook
     }
 
     /** {@link #LOGIN}'s password this run: what sudo asks for when it becomes {@link #OTHER}. */
