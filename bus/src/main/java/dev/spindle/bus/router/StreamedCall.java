@@ -5,7 +5,6 @@ import dev.spindle.bus.Protocol;
 import dev.spindle.bus.call.CallException;
 import dev.spindle.bus.call.ReplyStream;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,7 @@ final class StreamedCall extends PendingCall implements ReplyStream {
     private Handler<Void> endHandler;
     private Handler<Throwable> exceptionHandler;
 
-    StreamedCall(int dst, String fn, Buffer request, int window, Duration deadline, ContextHop hop,
+    StreamedCall(int dst, String fn, CallRequest request, int window, Duration deadline, ContextHop hop,
                  Consumer<PendingCall> canceller) {
         super(dst, fn, request, deadline, canceller);
         this.hop = hop;
