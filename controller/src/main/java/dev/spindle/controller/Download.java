@@ -25,8 +25,8 @@ import io.vertx.core.json.JsonObject;
  * One fetch: a {@code fetch_stream} call whose raw items are written in order, on a worker
  * thread, to a temp file beside the destination, the SHA-1 computed as they go. The next item is
  * taken from the stream only once the last one is written, and the stream grants the agent credit
- * only for items taken, so the agent sends as fast as the disk takes the bytes and at most
- * a window of items wait in memory. The temp file is renamed into place only if the agent's
+ * only for items taken, so the agent sends as fast as the disk takes the bytes and at most a
+ * window of items, each no larger than a chunk (or the call fails), wait in memory. The temp file is renamed into place only if the agent's
  * last reply names the size and SHA-1 of what arrived; any failure removes it.
  */
 final class Download {
@@ -75,7 +75,8 @@ final class Download {
 
     /** The agent's last reply, once every item before it is written; a failed write fails it. */
     private Future<Object> receive() {
-        ReplyStream stream = agent.stream(new AgentCall.FetchStream(source, sizes.chunk()), sizes.window(), DEADLINE);
+        ReplyStream stream = agent.stream(new AgentCall.FetchStream(source, sizes.chunk()), sizes.window(),
+                sizes.chunk(), DEADLINE);
         stream.pause();
         stream.handler(item -> {
             written = written.compose(v -> write(item)).onComplete(done -> {

@@ -83,10 +83,18 @@ public final class AgentContext {
      * "Streamed replies"); a failure that says the agent is gone marks this context dead.
      */
     public ReplyStream stream(AgentCall call, int window, Duration deadline) {
+        return stream(call, window, Integer.MAX_VALUE, deadline);
+    }
+
+    /**
+     * Like {@link #stream(AgentCall, int, Duration)}, for items of at most {@code maxItemBytes}
+     * bytes: a larger one fails the call, so what waits unconsumed is bounded in bytes too.
+     */
+    public ReplyStream stream(AgentCall call, int window, int maxItemBytes, Duration deadline) {
         if (call.data() != null) {
             throw new IllegalArgumentException(call.fn() + " carries bytes: a streamed call can't (docs/protocol.md §3)");
         }
-        ReplyStream stream = router.stream(id, call.fn(), call.kw(), window, deadline);
+        ReplyStream stream = router.stream(id, call.fn(), call.kw(), window, maxItemBytes, deadline);
         stream.result().onFailure(this::noteDeath);
         return stream;
     }

@@ -72,9 +72,12 @@ sealed class PendingCall implements Call permits StreamedCall {
         return true;
     }
 
-    /** Whether the agent may send one more reply that does not end the call. */
-    boolean itemAllowed() {
-        return false;
+    /**
+     * Why the agent may not send {@code item}, a reply that does not end the call; null if it may.
+     * It reads like "context 1000 ..." continued: "sent more items than the credit it was granted".
+     */
+    String itemRefusal(Frame item) {
+        return "answered a call that takes one reply with an item";
     }
 
     /**

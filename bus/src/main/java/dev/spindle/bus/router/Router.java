@@ -129,12 +129,26 @@ public final class Router {
      * @param deadline how long the whole stream may take; then it fails and the agent gets a CANCEL
      */
     public ReplyStream stream(int dst, String fn, JsonObject kw, int window, Duration deadline) {
+        return stream(dst, fn, kw, window, Integer.MAX_VALUE, deadline);
+    }
+
+    /**
+     * Like {@link #stream(int, String, JsonObject, int, Duration)}, for items of at most
+     * {@code maxItemBytes} bytes each: a larger one is dropped and fails the call, so the router
+     * holds at most {@code window × maxItemBytes} bytes of unconsumed items, not {@code window}
+     * maximum frames.
+     */
+    public ReplyStream stream(int dst, String fn, JsonObject kw, int window, int maxItemBytes, Duration deadline) {
         Objects.requireNonNull(fn, "fn");
         checkDeadline(deadline);
         if (window < 1 || window > Protocol.MAX_WINDOW) {
             throw new IllegalArgumentException("window must be 1 to " + Protocol.MAX_WINDOW + ": " + window);
         }
-        return send(new StreamedCall(dst, fn, CallRequest.of(fn, kw, window, null), window, deadline, hop, this::cancel));
+        if (maxItemBytes < 1) {
+            throw new IllegalArgumentException("items must be allowed at least 1 byte: " + maxItemBytes);
+        }
+        return send(new StreamedCall(dst, fn, CallRequest.of(fn, kw, window, null), window, maxItemBytes, deadline,
+                hop, this::cancel));
     }
 
     private static void checkDeadline(Duration deadline) {
@@ -193,10 +207,10 @@ public final class Router {
         Verdict verdict = policy.judge(from, frame);
         switch (verdict.kind()) {
             case REPLY -> calls.answer(verdict.call(), frame);
-            case BEYOND_CREDIT -> {
+            case ITEM_REFUSED -> {
                 drop(from, frame, verdict.reason());
                 calls.giveUp(verdict.call(), new CallException(verdict.call() + " failed: context "
-                        + Integer.toUnsignedString(frame.src()) + " sent more items than the credit it was granted"));
+                        + Integer.toUnsignedString(frame.src()) + " " + verdict.reason()));
             }
             case CONTEXT_DEAD -> calls.fail(verdict.call(), new DeadContextException(verdict.call() + " failed: "
                     + verdict.reason() + " (reported by its parent, context " + Integer.toUnsignedString(frame.src()) + ")"));
