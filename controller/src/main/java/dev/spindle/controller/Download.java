@@ -25,9 +25,10 @@ import io.vertx.core.json.JsonObject;
  * One fetch: a {@code fetch_stream} call whose raw items are written in order, on a worker
  * thread, to a temp file beside the destination, the SHA-1 computed as they go. The next item is
  * taken from the stream only once the last one is written, and the stream grants the agent credit
- * only for items taken, so the agent sends as fast as the disk takes the bytes and at most a
- * window of items, each no larger than a chunk (or the call fails), wait in memory. The temp file is renamed into place only if the agent's
- * last reply names the size and SHA-1 of what arrived; any failure removes it.
+ * only for items taken, so the agent sends as fast as the disk takes the bytes, and at most a
+ * window of items, each no larger than a chunk (a larger one fails the call), wait in memory.
+ * The temp file is renamed into place only if the agent's last reply names the size and SHA-1 of
+ * what arrived; any failure removes it.
  */
 final class Download {
 
@@ -90,8 +91,8 @@ final class Download {
         stream.fetch(1);
         // the handler has run for every item before the end, so `written` is the last write:
         // wait for it either way, so nothing writes once the temp file is discarded
-        return stream.result().transform(end -> written.transform(write -> write.failed() ? Future.failedFuture(write.cause())
-                : end.failed() ? Future.failedFuture(end.cause()) : Future.succeededFuture(end.result())));
+        Future<Object> end = stream.result();
+        return end.transform(ended -> written.transform(write -> write.failed() ? Future.failedFuture(write.cause()) : end));
     }
 
     private Future<Void> write(Object item) {
