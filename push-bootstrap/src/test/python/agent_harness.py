@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -138,14 +139,24 @@ class FakeController(object):
         with self._write_lock:
             self.sock.sendall(data)
 
-    def request(self, handle, value, dst=AGENT_ID):
+    def request(self, handle, value, dst=AGENT_ID, data=None):
+        """Send a request; with data, a RAW one: the JSON's length, the JSON, then data."""
+        payload = json.dumps(value).encode("utf-8")
+        if data is None:
+            return self.send_request(handle, payload, 0, dst)
+        return self.send_request(handle, struct.pack(">I", len(payload)) + payload + data,
+                                 FLAG_RAW, dst)
+
+    def send_request(self, handle, payload, flags, dst=AGENT_ID):
+        """Send a request as given, for wait(); returns its reply handle."""
         reply_to = next(self._handles)
         self._waiters[reply_to] = [threading.Event(), None]
-        self.send(encode(dst, 0, handle, reply_to, json.dumps(value).encode("utf-8")))
+        self.send(encode(dst, 0, handle, reply_to, payload, flags))
         return reply_to
 
-    def call_async(self, fn, dst=AGENT_ID, **kw):
-        return self.request(HANDLE_CALL, {"fn": fn, "kw": kw}, dst)
+    def call_async(self, fn, dst=AGENT_ID, data=None, **kw):
+        """A CALL; data (bytes) makes it a RAW CALL carrying them."""
+        return self.request(HANDLE_CALL, {"fn": fn, "kw": kw}, dst, data)
 
     def wait(self, reply_to, timeout=10.0):
         """The reply's JSON value (bytes for a RAW reply); raises RemoteError for an ERROR
@@ -161,8 +172,8 @@ class FakeController(object):
             raise RemoteError(value)
         return value
 
-    def call(self, fn, dst=AGENT_ID, reply_timeout=10.0, **kw):
-        return self.wait(self.call_async(fn, dst, **kw), reply_timeout)
+    def call(self, fn, dst=AGENT_ID, reply_timeout=10.0, data=None, **kw):
+        return self.wait(self.call_async(fn, dst, data, **kw), reply_timeout)
 
     def stream_async(self, fn, window, dst=AGENT_ID, **kw):
         """Send a STREAM_CALL; its reply frames queue up for next_reply."""

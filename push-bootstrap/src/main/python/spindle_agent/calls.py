@@ -3,6 +3,9 @@
 Contract:
 - FUNCTIONS is the fixed table. Each is fn(call, **kw) and returns a JSON-able result, or
   bytes for a RAW reply. An unknown name is answered with spindle.NoSuchFunction.
+- A CALL flagged RAW carries bytes (docs/protocol.md section 3, "Calls that carry bytes"):
+  its payload is the JSON request's length (4 bytes, big-endian), the request, then the
+  bytes, which the function finds in call.data (None for a JSON CALL).
 - stats(call) -> {"pid", "rss_kb", "calls_in_flight" (besides this one), "children": become
   children [{"context_id", "pid", "ready"}], "forkserver": ForkServer.stats() or None}.
 - interpreters(call) -> {"platform": uname -s, "found": PYTHONS (ansible's discovery list)
@@ -28,6 +31,7 @@ import json
 import logging
 import os
 import pwd
+import struct
 import sys
 import threading
 import traceback
@@ -69,6 +73,7 @@ class Call(object):
         self.agent = agent
         self.frame = frame
         self.streamed = frame.handle == HANDLE_STREAM_CALL
+        self.data = None  # the bytes a RAW CALL carries, set once its request is read
         self.cancelled = False
         self._finished = False  # replied to, or cancelled
         self._cancel_hook = None
@@ -196,7 +201,7 @@ class Dispatcher(object):
 
     @staticmethod
     def _invoke(call):
-        request = json.loads(call.frame.payload.decode("utf-8"))
+        request = Dispatcher._request(call)
         name = request["fn"]
         function = FUNCTIONS.get(name)
         if function is None:
@@ -211,6 +216,21 @@ class Dispatcher(object):
             call.grant(window)
         result = function(call, **(request.get("kw") or {}))
         return call.stream(result) if streams else result
+
+    @staticmethod
+    def _request(call):
+        """The JSON request of a CALL; for a RAW one, also sets call.data to its bytes."""
+        payload = call.frame.payload
+        if not call.frame.flags & FLAG_RAW:
+            return json.loads(payload.decode("utf-8"))
+        if len(payload) < 4:
+            raise ValueError("a RAW CALL of %d bytes has no request length" % len(payload))
+        end = 4 + struct.unpack_from(">I", payload)[0]
+        if end > len(payload):
+            raise ValueError("a RAW CALL's request of %d bytes overruns its payload of %d"
+                             % (end - 4, len(payload)))
+        call.data = memoryview(payload)[end:]
+        return json.loads(payload[4:end].decode("utf-8"))
 
 
 def ping(call):

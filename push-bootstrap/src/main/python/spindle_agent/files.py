@@ -4,19 +4,20 @@ Contract:
 - A put writes ".<name>.<random>.spindle-part" next to dest, fsyncs it and renames it over
   dest: never half written. New files get `mode & ~umask` (0666 if None), as with sftp; a
   replaced file keeps its mode and, if allowed, its owner.
-- put_small(dest, data_b64, mode); put_open(dest, size, mode) -> {"transfer"}, put_chunk(
-  transfer, offset, data_b64) in any order, put_close(transfer, sha1) checks size and sha1
+- The bytes of a put come raw, as the data of a RAW CALL (call.data), never in JSON:
+  put_small(dest, mode) + bytes; put_open(dest, size, mode) -> {"transfer"}, put_chunk(
+  transfer, offset) + bytes in any order, put_close(transfer, sha1) checks size and sha1
   read back from the temp file. Both -> {"size", "sha1"}. put_abort(transfer).
-- fetch_open(src) -> {"transfer", "size"}; fetch_chunk(transfer, offset, length) -> RAW
-  bytes (fewer at the end); fetch_close(transfer).
 - fetch_stream(src, chunk_size=128 KiB) streams (a STREAM_CALL): the file's bytes as raw
-  items of chunk_size bytes, then {"size", "sha1"} of what was sent.
+  items of chunk_size bytes, then {"size", "sha1"} of what was sent. A file whose size or
+  mtime changed while it was read, or that was removed meanwhile, fails with TransferError
+  after its items; a file that grows is read no further than one chunk past its size at
+  open. A file whose size is 0 at open (/proc) is read to its end.
 - Failures (no directory, ENOSPC, mismatch) remove the temp file and name the path:
   OSErrors keep their class, others are spindle.TransferError; a failed put repeats its
   error. Transfers idle for `idle` s (CONFIG "transfer_idle", 600) are dropped by a thread.
 """
 
-import base64
 import hashlib
 import os
 import stat
@@ -123,23 +124,6 @@ class _Put(object):
             pass
 
 
-class _Fetch(object):
-
-    def __init__(self, src):
-        self.fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
-        info = os.fstat(self.fd)
-        if stat.S_ISDIR(info.st_mode):
-            os.close(self.fd)
-            raise IsADirectoryError(21, "Is a directory", src)
-        self.size = info.st_size
-
-    def read(self, offset, length):
-        return os.pread(self.fd, length, offset)  # a regular file: short only at its end
-
-    def discard(self):
-        os.close(self.fd)
-
-
 class Transfers(object):
     """The open transfers of one agent, by id."""
 
@@ -187,8 +171,14 @@ class Transfers(object):
                     self.drop(key)
 
 
-def put_small(call, dest, data_b64, mode=None):
-    data = base64.b64decode(data_b64)
+def _data(call):
+    if call.data is None:
+        raise ValueError("a put takes its bytes in a RAW CALL, not in JSON")
+    return call.data
+
+
+def put_small(call, dest, mode=None):
+    data = _data(call)
     put = _Put(dest, len(data), mode)
     put.write(0, data)
     return put.commit()
@@ -198,8 +188,8 @@ def put_open(call, dest, size, mode=None):
     return {"transfer": call.agent.transfers.add(_Put(dest, size, mode))}
 
 
-def put_chunk(call, transfer, offset, data_b64):
-    call.agent.transfers.get(transfer, _Put).write(offset, base64.b64decode(data_b64))
+def put_chunk(call, transfer, offset):
+    call.agent.transfers.get(transfer, _Put).write(offset, _data(call))
     return {}
 
 
@@ -207,18 +197,8 @@ def put_close(call, transfer, sha1=None):
     return call.agent.transfers.get(transfer, _Put, pop=True).commit(sha1)
 
 
-def fetch_open(call, src):
-    fetch = _Fetch(src)
-    return {"transfer": call.agent.transfers.add(fetch), "size": fetch.size}
-
-
-def fetch_chunk(call, transfer, offset, length):
-    if not 0 <= length <= call.agent.router.max_frame:
-        raise ValueError("cannot send %d bytes in one frame" % length)
-    return call.agent.transfers.get(transfer, _Fetch).read(offset, length)
-
-
-def fetch_stream(call, src, chunk_size=STREAM_CHUNK):
+def fetch_stream(call, src, chunk_size=None):
+    chunk_size = chunk_size or STREAM_CHUNK
     if not 0 < chunk_size <= call.agent.router.max_frame:
         raise ValueError("cannot send chunks of %d bytes" % chunk_size)
     digest, size = hashlib.sha1(), 0
@@ -227,13 +207,27 @@ def fetch_stream(call, src, chunk_size=STREAM_CHUNK):
     except OSError as exc:
         raise _named(exc, src)
     with f:
-        while True:
+        opened = os.fstat(f.fileno())
+        # a file that keeps growing is not read forever: one chunk past its size shows it grew
+        limit = opened.st_size + chunk_size if opened.st_size else None
+        while limit is None or size < limit:
             data = f.read(chunk_size)
             if not data:
-                return {"size": size, "sha1": digest.hexdigest()}
+                break
             digest.update(data)
             size += len(data)
             yield data
+        _check_unchanged(src, opened, os.fstat(f.fileno()), size)
+    return {"size": size, "sha1": digest.hexdigest()}
+
+
+def _check_unchanged(src, opened, now, sent):
+    if now.st_nlink == 0:
+        raise TransferError("%s was removed while it was read (%d bytes sent)" % (src, sent))
+    if (now.st_size, now.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns) or (
+            opened.st_size and sent != opened.st_size):
+        raise TransferError("%s changed while it was read: %d bytes at open, %d now, %d sent"
+                            % (src, opened.st_size, now.st_size, sent))
 
 
 FUNCTIONS = {
@@ -242,8 +236,5 @@ FUNCTIONS = {
     "put_chunk": put_chunk,
     "put_close": put_close,
     "put_abort": lambda call, transfer: call.agent.transfers.drop(transfer),
-    "fetch_open": fetch_open,
-    "fetch_chunk": fetch_chunk,
-    "fetch_close": lambda call, transfer: call.agent.transfers.drop(transfer),
     "fetch_stream": fetch_stream,
 }

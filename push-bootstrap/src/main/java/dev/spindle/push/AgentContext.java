@@ -73,9 +73,9 @@ public final class AgentContext {
         return !dead && !stream.closed().isComplete();
     }
 
-    /** Makes this call in this agent; the result is the reply's JSON value. */
+    /** Makes this call in this agent (with its bytes, if it carries any); the result is the reply's JSON value. */
     public Future<Object> call(AgentCall call, Duration deadline) {
-        return router.call(id, call.fn(), call.kw(), deadline).result().recover(this::explainDeath);
+        return router.call(id, call.fn(), call.kw(), call.data(), deadline).result().recover(this::explainDeath);
     }
 
     /**
@@ -83,7 +83,18 @@ public final class AgentContext {
      * "Streamed replies"); a failure that says the agent is gone marks this context dead.
      */
     public ReplyStream stream(AgentCall call, int window, Duration deadline) {
-        ReplyStream stream = router.stream(id, call.fn(), call.kw(), window, deadline);
+        return stream(call, window, Integer.MAX_VALUE, deadline);
+    }
+
+    /**
+     * Like {@link #stream(AgentCall, int, Duration)}, for items of at most {@code maxItemBytes}
+     * bytes: a larger one fails the call, so what waits unconsumed is bounded in bytes too.
+     */
+    public ReplyStream stream(AgentCall call, int window, int maxItemBytes, Duration deadline) {
+        if (call.data() != null) {
+            throw new IllegalArgumentException(call.fn() + " carries bytes: a streamed call can't (docs/protocol.md §3)");
+        }
+        ReplyStream stream = router.stream(id, call.fn(), call.kw(), window, maxItemBytes, deadline);
         stream.result().onFailure(this::noteDeath);
         return stream;
     }

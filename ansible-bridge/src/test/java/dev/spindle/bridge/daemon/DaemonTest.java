@@ -102,7 +102,7 @@ class DaemonTest {
 
     @Test
     void putsAndFetchesFilesSmallAndChunkedThroughALocalAgent() throws Exception {
-        for (int size : List.of(10, 300 * 1024)) { // inline, then put_open/chunk/close and windowed fetch
+        for (int size : List.of(10, 300 * 1024)) { // put_small, then raw put chunks; fetch_stream
             byte[] data = new byte[size];
             new java.util.Random(size).nextBytes(data);
             Path source = Files.write(dir.resolve("in-" + size), data);

@@ -39,7 +39,8 @@ final class CallRegistry {
         byHandle.put(handle, call);
         stream.callStarted();
         try {
-            stream.send(new Frame(call.dst(), Protocol.CONTROLLER_ID, call.requestHandle(), handle, 0, call.request()));
+            stream.send(new Frame(call.dst(), Protocol.CONTROLLER_ID, call.requestHandle(), handle,
+                    call.request().flags(), call.request().payload()));
         } catch (IllegalArgumentException tooLarge) {
             finish(call);
             call.fail(new CallException(call + " not sent: " + tooLarge.getMessage()));

@@ -7,7 +7,6 @@ import dev.spindle.bus.call.CallException;
 import dev.spindle.bus.call.RemoteException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -23,7 +22,7 @@ sealed class PendingCall implements Call permits StreamedCall {
 
     private final int dst;
     private final String fn;
-    private final Buffer request;
+    private final CallRequest request;
     private final Duration deadline;
     private final Consumer<PendingCall> canceller;
     private final Promise<Object> result = Promise.promise();
@@ -31,7 +30,7 @@ sealed class PendingCall implements Call permits StreamedCall {
     private AttachedStream stream;
     private long timer;
 
-    PendingCall(int dst, String fn, Buffer request, Duration deadline, Consumer<PendingCall> canceller) {
+    PendingCall(int dst, String fn, CallRequest request, Duration deadline, Consumer<PendingCall> canceller) {
         this.dst = dst;
         this.fn = fn;
         this.request = request;
@@ -59,7 +58,7 @@ sealed class PendingCall implements Call permits StreamedCall {
         canceller.accept(this);
     }
 
-    Buffer request() {
+    CallRequest request() {
         return request;
     }
 
@@ -73,9 +72,12 @@ sealed class PendingCall implements Call permits StreamedCall {
         return true;
     }
 
-    /** Whether the agent may send one more reply that does not end the call. */
-    boolean itemAllowed() {
-        return false;
+    /**
+     * Why the agent may not send {@code item}, a reply that does not end the call; null if it may.
+     * It reads like "context 1000 ..." continued: "sent more items than the credit it was granted".
+     */
+    String itemRefusal(Frame item) {
+        return "answered a call that takes one reply with an item";
     }
 
     /**

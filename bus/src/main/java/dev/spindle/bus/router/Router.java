@@ -15,7 +15,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,9 +103,20 @@ public final class Router {
      * @param deadline how long to wait for the reply; then the call fails and the agent gets a CANCEL
      */
     public Call call(int dst, String fn, JsonObject kw, Duration deadline) {
+        return call(dst, fn, kw, null, deadline);
+    }
+
+    /**
+     * Like {@link #call(int, String, JsonObject, Duration)}, with bytes the function receives as
+     * they are: the CALL is flagged {@code RAW} and carries them after its JSON request
+     * (docs/protocol.md §3, "Calls that carry bytes").
+     *
+     * @param data the bytes; null sends a plain JSON call
+     */
+    public Call call(int dst, String fn, JsonObject kw, Buffer data, Duration deadline) {
         Objects.requireNonNull(fn, "fn");
         checkDeadline(deadline);
-        return send(new PendingCall(dst, fn, encode(fn, kw, null), deadline, this::cancel));
+        return send(new PendingCall(dst, fn, CallRequest.of(fn, kw, null, data), deadline, this::cancel));
     }
 
     /**
@@ -119,12 +129,26 @@ public final class Router {
      * @param deadline how long the whole stream may take; then it fails and the agent gets a CANCEL
      */
     public ReplyStream stream(int dst, String fn, JsonObject kw, int window, Duration deadline) {
+        return stream(dst, fn, kw, window, Integer.MAX_VALUE, deadline);
+    }
+
+    /**
+     * Like {@link #stream(int, String, JsonObject, int, Duration)}, for items of at most
+     * {@code maxItemBytes} bytes each: a larger one is dropped and fails the call, so the router
+     * holds at most {@code window × maxItemBytes} bytes of unconsumed items, not {@code window}
+     * maximum frames.
+     */
+    public ReplyStream stream(int dst, String fn, JsonObject kw, int window, int maxItemBytes, Duration deadline) {
         Objects.requireNonNull(fn, "fn");
         checkDeadline(deadline);
         if (window < 1 || window > Protocol.MAX_WINDOW) {
             throw new IllegalArgumentException("window must be 1 to " + Protocol.MAX_WINDOW + ": " + window);
         }
-        return send(new StreamedCall(dst, fn, encode(fn, kw, window), window, deadline, hop, this::cancel));
+        if (maxItemBytes < 1) {
+            throw new IllegalArgumentException("items must be allowed at least 1 byte: " + maxItemBytes);
+        }
+        return send(new StreamedCall(dst, fn, CallRequest.of(fn, kw, window, null), window, maxItemBytes, deadline,
+                hop, this::cancel));
     }
 
     private static void checkDeadline(Duration deadline) {
@@ -132,15 +156,6 @@ public final class Router {
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("deadline must be positive: " + deadline);
         }
-    }
-
-    /** Encoded here, on the caller's thread: big payloads stay off the event loop. */
-    private static Buffer encode(String fn, JsonObject kw, Integer window) {
-        JsonObject request = new JsonObject().put("fn", fn).put("kw", kw == null ? new JsonObject() : kw);
-        if (window != null) {
-            request.put("window", window);
-        }
-        return Json.encodeToBuffer(request);
     }
 
     private <C extends PendingCall> C send(C call) {
@@ -192,10 +207,10 @@ public final class Router {
         Verdict verdict = policy.judge(from, frame);
         switch (verdict.kind()) {
             case REPLY -> calls.answer(verdict.call(), frame);
-            case BEYOND_CREDIT -> {
+            case ITEM_REFUSED -> {
                 drop(from, frame, verdict.reason());
                 calls.giveUp(verdict.call(), new CallException(verdict.call() + " failed: context "
-                        + Integer.toUnsignedString(frame.src()) + " sent more items than the credit it was granted"));
+                        + Integer.toUnsignedString(frame.src()) + " " + verdict.reason()));
             }
             case CONTEXT_DEAD -> calls.fail(verdict.call(), new DeadContextException(verdict.call() + " failed: "
                     + verdict.reason() + " (reported by its parent, context " + Integer.toUnsignedString(frame.src()) + ")"));

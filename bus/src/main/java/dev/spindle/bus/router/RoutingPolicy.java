@@ -11,7 +11,7 @@ import io.vertx.core.json.JsonObject;
  * <p>From a stream with block {@code [b, b+1000)} a frame passes only if its src lies in the
  * block, its dst is the controller, and its handle is LOG, GET_SOURCE, or the reply handle of a
  * pending call the controller sent to that very src through that very stream; an item of a
- * streamed call also needs credit. So a child cannot
+ * streamed call also needs credit and may be no larger than its caller takes. So a child cannot
  * run code on the controller, speak for another context, or answer someone else's call.
  *
  * <p>One exception: the parent hop of the called context (its login agent) may end the call with
@@ -55,8 +55,8 @@ final class RoutingPolicy {
             return Verdict.drop("no pending call has this reply handle (unknown or already answered)");
         }
         if (call.stream() == from && call.dst() == frame.src()) {
-            return call.ends(frame) || call.itemAllowed() ? Verdict.reply(call)
-                    : Verdict.beyondCredit(call, "an item beyond the credit granted to the stream");
+            String refusal = call.ends(frame) ? null : call.itemRefusal(frame);
+            return refusal == null ? Verdict.reply(call) : Verdict.itemRefused(call, refusal);
         }
         if (call.stream() == from && from.block().isParentOf(frame.src(), call.dst())) {
             String report = deadContextMessage(frame);

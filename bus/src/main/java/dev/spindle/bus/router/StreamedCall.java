@@ -5,7 +5,6 @@ import dev.spindle.bus.Protocol;
 import dev.spindle.bus.call.CallException;
 import dev.spindle.bus.call.ReplyStream;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +18,8 @@ import java.util.function.Consumer;
  * A call answered by a stream of items, then its last reply (docs/protocol.md §3, "Streamed
  * replies"). Items wait here until the handler has demand; each one handed over earns the agent
  * one more item of credit, sent in batches of half a window. So the queue never holds more than
- * the window, and the {@link RoutingPolicy} drops an item beyond the credit.
+ * the window of items, each no larger than the caller said it takes: the {@link RoutingPolicy}
+ * drops an item beyond the credit or over that size, and the call fails.
  *
  * <p>State is confined to the router's context; the public methods hop onto it.
  */
@@ -29,6 +29,7 @@ final class StreamedCall extends PendingCall implements ReplyStream {
 
     private final ContextHop hop;
     private final int window;
+    private final int maxItemBytes;
     private final Deque<Object> items = new ArrayDeque<>();
     private Frame last;             // the end from the agent, handed over once the items are
     private long received;          // items the agent sent
@@ -40,11 +41,12 @@ final class StreamedCall extends PendingCall implements ReplyStream {
     private Handler<Void> endHandler;
     private Handler<Throwable> exceptionHandler;
 
-    StreamedCall(int dst, String fn, Buffer request, int window, Duration deadline, ContextHop hop,
-                 Consumer<PendingCall> canceller) {
+    StreamedCall(int dst, String fn, CallRequest request, int window, int maxItemBytes, Duration deadline,
+                 ContextHop hop, Consumer<PendingCall> canceller) {
         super(dst, fn, request, deadline, canceller);
         this.hop = hop;
         this.window = window;
+        this.maxItemBytes = maxItemBytes;
         this.granted = window;
         // registered first, so these run before anyone else learns the outcome
         result().onComplete(outcome -> {
@@ -67,8 +69,14 @@ final class StreamedCall extends PendingCall implements ReplyStream {
     }
 
     @Override
-    boolean itemAllowed() {
-        return received < granted;
+    String itemRefusal(Frame item) {
+        if (received >= granted) {
+            return "sent more items than the credit it was granted";
+        }
+        if (item.payload().length() > maxItemBytes) {
+            return "sent an item of " + item.payload().length() + " bytes, more than the " + maxItemBytes + " its caller takes";
+        }
+        return null;
     }
 
     @Override

@@ -57,6 +57,22 @@ class CallTest {
     }
 
     @Test
+    void callWithBytesIsRawTheLengthOfItsRequestThenTheRequestThenTheBytes() {
+        Connection db1 = harness.connect("db1");
+        Buffer data = Buffer.buffer(new byte[]{0, (byte) 0xff, '{'});
+
+        Call call = harness.router.call(db1.id(), "put_chunk", new JsonObject().put("offset", 5), data, DEADLINE);
+        Frame sent = db1.agent().nextFrame();
+        db1.agent().reply(sent, new JsonObject());
+
+        assertEquals(new JsonObject(), Await.result(call.result()));
+        assertEquals(Protocol.HANDLE_CALL, sent.handle());
+        assertEquals(Protocol.FLAG_RAW, sent.flags());
+        Buffer request = new JsonObject().put("fn", "put_chunk").put("kw", new JsonObject().put("offset", 5)).toBuffer();
+        assertEquals(Buffer.buffer().appendInt(request.length()).appendBuffer(request).appendBuffer(data), sent.payload());
+    }
+
+    @Test
     void repliesArrivingOutOfOrderFindTheirCalls() {
         Connection db1 = harness.connect("db1");
 

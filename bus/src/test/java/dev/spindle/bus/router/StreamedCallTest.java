@@ -96,6 +96,25 @@ class StreamedCallTest {
     }
 
     @Test
+    void itemLargerThanTheCallerTakesIsDroppedAndTheCallFailsSoTheWindowBoundsBytesToo() {
+        Connection db1 = harness.connect("db1");
+        ReplyStream stream = harness.router.stream(db1.id(), "fetch_stream", null, 64, 1024, DEADLINE)
+                .pause().handler(received::add);
+        Frame sent = db1.agent().nextStreamCall("fetch_stream");
+
+        db1.agent().sendItem(sent, Buffer.buffer(new byte[1024]));    // as large as it may be
+        db1.agent().sendItem(sent, Buffer.buffer(new byte[1024 * 1024])); // a hostile agent's megabyte
+
+        CallException e = Await.failure(stream.result(), CallException.class);
+        assertEquals("streamed call 'fetch_stream' to context " + db1.id() + " failed: context " + db1.id()
+                + " sent an item of 1048576 bytes, more than the 1024 its caller takes", e.getMessage());
+        assertCancel(sent, db1.agent().nextFrame());
+        assertEquals(1, db1.stream().stats().framesDropped());
+        stream.resume();
+        assertTrue(received.isEmpty(), "what was queued is dropped with the failed call");
+    }
+
+    @Test
     void agentIgnoringItsCreditIsDroppedAndTheCallFailsAndIsCancelled() {
         Connection db1 = harness.connect("db1");
         ReplyStream stream = harness.router.stream(db1.id(), "flood", null, 2, DEADLINE).pause().handler(received::add);

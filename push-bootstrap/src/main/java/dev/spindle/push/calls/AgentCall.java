@@ -3,6 +3,7 @@ package dev.spindle.push.calls;
 import java.util.List;
 import java.util.Map;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -11,7 +12,9 @@ import io.vertx.core.json.JsonObject;
  * snake_case ({@code stdinB64} is {@code stdin_b64}). Every argument is sent, a null one as
  * JSON null, which the agent reads as "not given" (its optional parameters default to None).
  * AgentCallTest holds these records, the table in docs/protocol.md and the agent's FUNCTIONS
- * (spindle_agent/calls.py) to the same names and arguments.
+ * (spindle_agent/calls.py) to the same names and arguments. A call that carries bytes has them
+ * in a {@code Buffer data} component, which is not an argument: they travel raw, after the JSON
+ * request (docs/protocol.md §3, "Calls that carry bytes").
  */
 public sealed interface AgentCall {
 
@@ -21,6 +24,11 @@ public sealed interface AgentCall {
     /** The {@code kw} of the CALL payload. */
     default JsonObject kw() {
         return Arguments.of(this);
+    }
+
+    /** The bytes the call carries raw, after its JSON request; null for a plain JSON call. */
+    default Buffer data() {
+        return null;
     }
 
     /** The agent's pid: the cheapest round trip. */
@@ -90,7 +98,7 @@ public sealed interface AgentCall {
     }
 
     /** A whole small file in one call; {@code mode} null keeps the default permissions. */
-    record PutSmall(String dest, Integer mode, String dataB64) implements AgentCall {
+    record PutSmall(String dest, Integer mode, Buffer data) implements AgentCall {
         @Override public String fn() { return "put_small"; }
     }
 
@@ -99,7 +107,8 @@ public sealed interface AgentCall {
         @Override public String fn() { return "put_open"; }
     }
 
-    record PutChunk(String transfer, long offset, String dataB64) implements AgentCall {
+    /** Bytes of an upload, written at {@code offset}; chunks may arrive in any order. */
+    record PutChunk(String transfer, long offset, Buffer data) implements AgentCall {
         @Override public String fn() { return "put_chunk"; }
     }
 
@@ -110,20 +119,6 @@ public sealed interface AgentCall {
 
     record PutAbort(String transfer) implements AgentCall {
         @Override public String fn() { return "put_abort"; }
-    }
-
-    /** Opens a file for a chunked download; the reply names the transfer and its size. */
-    record FetchOpen(String src) implements AgentCall {
-        @Override public String fn() { return "fetch_open"; }
-    }
-
-    /** The bytes at {@code offset}, as a RAW reply. */
-    record FetchChunk(String transfer, long offset, int length) implements AgentCall {
-        @Override public String fn() { return "fetch_chunk"; }
-    }
-
-    record FetchClose(String transfer) implements AgentCall {
-        @Override public String fn() { return "fetch_close"; }
     }
 
     /** The whole file as streamed RAW items of {@code chunkSize} bytes (null: the agent's default); a streamed call. */

@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
  * The keyword arguments of an {@link AgentCall}, read from its record components, so a call's
  * Java fields and its wire names can't disagree: each component becomes its snake_case name,
- * in declaration order.
+ * in declaration order. A {@code Buffer} component is the call's raw data, not an argument.
  */
 final class Arguments {
 
@@ -25,6 +26,9 @@ final class Arguments {
         protected List<Argument> computeValue(Class<?> type) {
             List<Argument> arguments = new ArrayList<>();
             for (RecordComponent component : type.getRecordComponents()) {
+                if (component.getType() == Buffer.class) {
+                    continue; // AgentCall.data(): sent raw, after the request
+                }
                 arguments.add(new Argument(wireName(component.getName()), component));
             }
             return List.copyOf(arguments);

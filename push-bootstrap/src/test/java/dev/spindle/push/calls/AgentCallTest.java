@@ -1,6 +1,7 @@
 package dev.spindle.push.calls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.spindle.push.agent.AgentPython;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -60,6 +62,15 @@ class AgentCallTest {
                         + "\"cwd\":null,\"timeout\":null}",
                 new AgentCall.Exec(List.of("echo", "hi"), null, null, null, Map.of("A", "1"), null, null).kw().encode());
         assertEquals("{}", new AgentCall.Ping().kw().encode());
+    }
+
+    @Test
+    void bytesAreTheCallsDataNotAnArgument() {
+        AgentCall chunk = new AgentCall.PutChunk("t1", 131072, Buffer.buffer("raw"));
+
+        assertEquals("{\"transfer\":\"t1\",\"offset\":131072}", chunk.kw().encode());
+        assertEquals(Buffer.buffer("raw"), chunk.data());
+        assertNull(new AgentCall.Ping().data());
     }
 
     /** Function name to argument names, from what each record puts on the wire. */
