@@ -40,6 +40,9 @@ __all__ = ["spawn_child", "become_argv", "tool_prompt", "PromptWatcher"]
 
 log = logging.getLogger(__name__)
 
+# What the become tools run commands with (`sudo -u USER /bin/sh -c CMD`), whatever the user's
+# own shell is: a become child's run_command uses it too.
+BECOME_SHELL = "/bin/sh"
 GRACE = 2.0                 # seconds a failed child gets between SIGTERM and SIGKILL
 MAX_CONVERSATION = 16 * 1024
 MAX_TRANSCRIPT = 400
@@ -74,11 +77,13 @@ def become_argv(method, user, command, marker, exe=None, flags=None, password=No
                                          " ".join(shlex.quote(arg) for arg in command))
     if method == "sudo":
         return ([exe or "sudo", "-u", user, "-H", "-p", prompt] + flags
-                + ["--", "/bin/sh", "-c", line], False)
+                + ["--", BECOME_SHELL, "-c", line], False)
     if method == "su":
-        return [exe or "su"] + flags + ["-s", "/bin/sh", "-c", line + " 0<&1", user], True
+        # As Ansible's su plugin: the user's own shell runs /bin/sh, so an account whose shell
+        # refuses logins (nologin) refuses here as it does there.
+        return [exe or "su"] + flags + [user, "-c", BECOME_SHELL + " -c " + shlex.quote(line + " 0<&1")], True
     if method == "doas":
-        return [exe or "doas"] + flags + ["-u", user, "/bin/sh", "-c", line], False
+        return [exe or "doas"] + flags + ["-u", user, BECOME_SHELL, "-c", line], False
     raise ValueError("unknown become method %r (expected sudo, su or doas)" % (method,))
 
 
@@ -329,7 +334,7 @@ def _child_config(config, context_id, user):
     host = config.get("name", "").rpartition("@")[2]
     child = dict(config)
     child.update(context_id=context_id, parent_id=config["context_id"],
-                 name="%s@%s" % (user, host))
+                 name="%s@%s" % (user, host), command_shell=BECOME_SHELL)
     return child
 
 

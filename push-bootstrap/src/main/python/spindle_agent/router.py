@@ -40,6 +40,7 @@ __all__ = ["Stream", "ChildStream", "Router", "dump_json"]
 log = logging.getLogger(__name__)
 
 READ_SIZE = 64 * 1024
+MAX_NOISE_QUOTED = 400  # characters of pre-marker output an error message quotes
 _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
 _json_encoder = json.JSONEncoder(separators=(",", ":"))
@@ -391,6 +392,10 @@ class Router(object):
             child.decoder.close()
         except FrameError as exc:
             return str(exc)
+        if not child.ready and child.noise:
+            # what the command said instead of starting, e.g. a nologin shell's refusal
+            said = " ".join(bytes(child.noise).decode("utf-8", "replace").split())
+            return "its channel closed; it said: %s" % said[-MAX_NOISE_QUOTED:]
         return "its channel closed"
 
     def _await_marker(self, child, data):
