@@ -19,6 +19,7 @@ from agent_harness import (
     children_of,
     decoded,
     forkserver_pid,
+    pid_alive,
     RemoteError,
     SharedAgentTestCase,
     wait_until)
@@ -330,6 +331,32 @@ class FakeSudoTest(BecomeTestCase):
             self.assertEqual((death.flags, death.src), (FLAG_ERROR, AGENT_ID))
             self.assertEqual(json.loads(death.payload.decode())["type"], "spindle.DeadContext")
             self.assertIsNone(self.controller.next_reply(done, 0.3), "the ended stream gets nothing")
+
+    def test_stop_child_ends_an_idle_child_and_everything_it_started(self):
+        context_id = AGENT_ID + 13
+        child = self.spawn(context_id, password=GOOD_PASSWORD)
+        server = forkserver_pid(self.controller, dst=context_id)
+        self.assertEqual(self.controller.call("stop_child", context_id=context_id),
+                         {"stopped": True})
+        # gone by the time the call answers: an account-changing command (userdel) may follow
+        self.assertFalse(pid_alive(child["pid"]))
+        self.assertFalse(pid_alive(server))
+        with self.assertRaises(RemoteError) as caught:
+            self.controller.call("ping", dst=context_id)
+        self.assertEqual(caught.exception.type, "spindle.DeadContext")
+        self.assertIn("stopped", caught.exception.message)
+        self.assertEqual(self.controller.call("stop_child", context_id=context_id),
+                         {"stopped": False})
+
+    def test_stop_child_leaves_a_busy_child_alone(self):
+        context_id = AGENT_ID + 14
+        child = self.spawn(context_id, password=GOOD_PASSWORD)
+        busy = self.controller.call_async("exec", dst=context_id, argv=["sleep", "1"])
+        self.assertEqual(self.controller.call("stop_child", context_id=context_id),
+                         {"stopped": False})
+        self.assertEqual(decoded(self.controller.wait(busy))[0], 0)
+        self.assertEqual(self.controller.call("ping", dst=context_id), {"pid": child["pid"]})
+        self.assertChildDies(context_id, child["pid"])
 
     def test_wrong_password(self):
         started = time.monotonic()

@@ -139,6 +139,7 @@ class ChildStream(Stream):
         self.on_ready = on_ready   # () -> bool; False means the spawn was abandoned
         self.on_close = on_close   # (reason) -> None
         self.pid = None            # the become program's pid, for stats
+        self.spawn = None          # its become._Spawn
 
 
 class Router(object):
@@ -201,6 +202,10 @@ class Router(object):
         """[{"context_id", "pid", "ready"}] of the children, live or booting."""
         return [{"context_id": c.context_id, "pid": c.pid, "ready": c.ready}
                 for c in list(self._children.values())]
+
+    def child(self, context_id):
+        """The ChildStream of a live or booting child, or None (loop thread)."""
+        return self._children.get(context_id)
 
     def in_use(self, context_id):
         """True for this agent's own id and its children's, live or booting."""
