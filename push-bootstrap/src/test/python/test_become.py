@@ -5,6 +5,7 @@ for the password after the tool has started them must never be told it."""
 import json
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from agent_harness import (
     children_of,
     decoded,
     forkserver_pid,
+    pid_alive,
     RemoteError,
     SharedAgentTestCase,
     wait_until)
@@ -126,9 +128,12 @@ class BecomeArgvTest(unittest.TestCase):
         self.assertEqual(argv[0], "/opt/sudo")
         self.assertEqual(argv[argv.index("P: ") + 1:argv.index("--")], ["-E"])
 
-    def test_su_moves_the_channel_back_onto_stdin(self):
-        argv, stdin_is_tty = become_argv("su", "bob", self.COMMAND, "spin")
-        self.assertEqual(argv, ["su", "-s", "/bin/sh", "-c", self.LINE + " 0<&1", "bob"])
+    def test_su_runs_sh_from_the_users_own_shell_and_moves_the_channel_back_onto_stdin(self):
+        # as Ansible's su plugin does: the user's login shell runs `/bin/sh -c ...`, so an
+        # account whose shell refuses (nologin) refuses here too
+        argv, stdin_is_tty = become_argv("su", "bob", self.COMMAND, "spin", flags="-l")
+        self.assertEqual(argv, ["su", "-l", "bob", "-c",
+                                "/bin/sh -c " + shlex.quote(self.LINE + " 0<&1")])
         self.assertTrue(stdin_is_tty)
 
     def test_doas(self):
@@ -327,6 +332,32 @@ class FakeSudoTest(BecomeTestCase):
             self.assertEqual(json.loads(death.payload.decode())["type"], "spindle.DeadContext")
             self.assertIsNone(self.controller.next_reply(done, 0.3), "the ended stream gets nothing")
 
+    def test_stop_child_ends_an_idle_child_and_everything_it_started(self):
+        context_id = AGENT_ID + 13
+        child = self.spawn(context_id, password=GOOD_PASSWORD)
+        server = forkserver_pid(self.controller, dst=context_id)
+        self.assertEqual(self.controller.call("stop_child", context_id=context_id),
+                         {"stopped": True})
+        # gone by the time the call answers: an account-changing command (userdel) may follow
+        self.assertFalse(pid_alive(child["pid"]))
+        self.assertFalse(pid_alive(server))
+        with self.assertRaises(RemoteError) as caught:
+            self.controller.call("ping", dst=context_id)
+        self.assertEqual(caught.exception.type, "spindle.DeadContext")
+        self.assertIn("stopped", caught.exception.message)
+        self.assertEqual(self.controller.call("stop_child", context_id=context_id),
+                         {"stopped": False})
+
+    def test_stop_child_leaves_a_busy_child_alone(self):
+        context_id = AGENT_ID + 14
+        child = self.spawn(context_id, password=GOOD_PASSWORD)
+        busy = self.controller.call_async("exec", dst=context_id, argv=["sleep", "1"])
+        self.assertEqual(self.controller.call("stop_child", context_id=context_id),
+                         {"stopped": False})
+        self.assertEqual(decoded(self.controller.wait(busy))[0], 0)
+        self.assertEqual(self.controller.call("ping", dst=context_id), {"pid": child["pid"]})
+        self.assertChildDies(context_id, child["pid"])
+
     def test_wrong_password(self):
         started = time.monotonic()
         error = self.assertSpawnFails(AGENT_ID + 2, "incorrect sudo password",
@@ -401,17 +432,26 @@ class RealBecomeTest(BecomeTestCase):
                 self.assertPromptAfterStartFails(AGENT_ID + 30 + offset, method,
                                                  "prompting-python")
 
-    @unittest.skipUnless(shutil.which("su") and os.path.exists("/usr/bin/python3"),
-                         "su or /usr/bin/python3 is missing")
-    def test_su_to_nobody(self):
+    @unittest.skipUnless(shutil.which("sudo") and os.path.exists("/usr/bin/python3")
+                         and pwd.getpwnam("nobody").pw_shell.endswith("nologin"),
+                         "sudo, /usr/bin/python3 or a nologin nobody is missing")
+    def test_sudo_to_a_nologin_account_runs_commands_with_sh(self):
         context_id = AGENT_ID + 11
         # nobody cannot read root's pyenv interpreter; the system one is world readable.
-        self.spawn(context_id, method="su", user="nobody", python="/usr/bin/python3")
+        self.spawn(context_id, method="sudo", user="nobody", python="/usr/bin/python3")
         info = self.controller.call("info", dst=context_id)
         self.assertEqual((info["uid"], info["user"]), (65534, "nobody"))
-        self.assertEqual(self.controller.call("exec", dst=context_id, argv=["id", "-u"])
-                         ["stdout_b64"], "NjU1MzQK")
+        # sudo -u nobody /bin/sh -c CMD, as Ansible runs it: nobody's shell never runs
+        self.assertEqual(decoded(self.controller.call(
+            "run_command", dst=context_id, cmd='id -un; echo "$0"', pty=False)),
+            (0, b"nobody\n/bin/sh\n", b""))
         self.assertChildDies(context_id, info["pid"])
+
+    @unittest.skipUnless(shutil.which("su") and pwd.getpwnam("nobody").pw_shell.endswith("nologin"),
+                         "su or a nologin nobody is missing")
+    def test_su_to_a_nologin_account_fails_as_it_does_for_ansible(self):
+        self.assertSpawnFails(AGENT_ID + 12, "This account is currently not available",
+                              method="su", user="nobody", python="/usr/bin/python3")
 
 
 if __name__ == "__main__":

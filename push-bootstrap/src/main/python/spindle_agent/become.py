@@ -17,6 +17,10 @@ spindle.BecomeError with the reason: "incorrect sudo password", "sudo password r
 had started the command as Y; ...", the exit status and tty output of a child that died, or a
 timeout. The password is only ever written to the child's tty: never logged, never in a
 message.
+stop_child(call, context_id) ends a child no request waits for and returns {"stopped": True}
+once the become tool's process has exited (the child agent waits for its fork server before
+it exits, so nothing it started as the user remains); {"stopped": False} for a busy or unknown
+child, which is left alone.
 """
 
 import gettext
@@ -36,10 +40,13 @@ from .logs import LineSplitter
 from .router import ChildStream
 from .stage import build_stage1, build_stage2
 
-__all__ = ["spawn_child", "become_argv", "tool_prompt", "PromptWatcher"]
+__all__ = ["spawn_child", "stop_child", "become_argv", "tool_prompt", "PromptWatcher"]
 
 log = logging.getLogger(__name__)
 
+# What the become tools run commands with (`sudo -u USER /bin/sh -c CMD`), whatever the user's
+# own shell is: a become child's run_command uses it too.
+BECOME_SHELL = "/bin/sh"
 GRACE = 2.0                 # seconds a failed child gets between SIGTERM and SIGKILL
 MAX_CONVERSATION = 16 * 1024
 MAX_TRANSCRIPT = 400
@@ -74,11 +81,13 @@ def become_argv(method, user, command, marker, exe=None, flags=None, password=No
                                          " ".join(shlex.quote(arg) for arg in command))
     if method == "sudo":
         return ([exe or "sudo", "-u", user, "-H", "-p", prompt] + flags
-                + ["--", "/bin/sh", "-c", line], False)
+                + ["--", BECOME_SHELL, "-c", line], False)
     if method == "su":
-        return [exe or "su"] + flags + ["-s", "/bin/sh", "-c", line + " 0<&1", user], True
+        # As Ansible's su plugin: the user's own shell runs /bin/sh, so an account whose shell
+        # refuses logins (nologin) refuses here as it does there.
+        return [exe or "su"] + flags + [user, "-c", BECOME_SHELL + " -c " + shlex.quote(line + " 0<&1")], True
     if method == "doas":
-        return [exe or "doas"] + flags + ["-u", user, "/bin/sh", "-c", line], False
+        return [exe or "doas"] + flags + ["-u", user, BECOME_SHELL, "-c", line], False
     raise ValueError("unknown become method %r (expected sudo, su or doas)" % (method,))
 
 
@@ -215,6 +224,7 @@ class _Spawn(object):
         self._lock = threading.Lock()
         self._settled = threading.Event()
         self._tty_lines = LineSplitter(self._log_tty_line)
+        self.retired = None  # an Event once the channel closed: set when the process is gone
 
     def settle(self, outcome):
         with self._lock:
@@ -242,10 +252,12 @@ class _Spawn(object):
 
     def on_close(self, reason):
         self._drain_tty()  # the last words on the tty explain a death
-        self._close_tty()
         self.close_reason = reason
         self.settle(CLOSED)
-        self.agent.processes.retire(self.process, GRACE)
+        # The tty closes once the process is gone: closing it first would hang the child up
+        # (SIGHUP) before it could end what it started as the user.
+        self.retired = self.agent.processes.retire(
+            self.process, GRACE, then=lambda: self.agent.router.defer(self._close_tty))
 
     def _on_tty(self):
         data = self._read_tty()
@@ -312,6 +324,7 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
     stream = ChildStream(context_id, channel_fd, agent.router.max_frame,
                          spawn.on_ready, spawn.on_close)
     stream.pid = process.pid
+    stream.spawn = spawn
     stream.write(stage2)
     agent.router.defer(lambda: spawn.attach(stream))
     call.on_cancel(lambda: spawn.settle("cancelled"))
@@ -325,11 +338,33 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
     raise BecomeError(outcome)
 
 
+def stop_child(call, context_id):
+    """Ends the child `context_id` if no request waits for it, and answers once its process
+    (the become tool, and with it the agent and fork server it ran as the user) is gone: a
+    command that needs the account idle (userdel, usermod) may come next."""
+    router = call.agent.router
+    closed = []
+    done = threading.Event()
+
+    def close_if_idle():  # on the loop thread, where requests are routed
+        child = router.child(context_id)
+        if child is not None and child.ready and not child.awaiting:
+            router.close_child(context_id, "stopped while idle")
+            closed.append(child)
+        done.set()
+    router.defer(close_if_idle)
+    done.wait()
+    if not closed:
+        return {"stopped": False}
+    closed[0].spawn.retired.wait(3 * GRACE)
+    return {"stopped": True}
+
+
 def _child_config(config, context_id, user):
     host = config.get("name", "").rpartition("@")[2]
     child = dict(config)
     child.update(context_id=context_id, parent_id=config["context_id"],
-                 name="%s@%s" % (user, host))
+                 name="%s@%s" % (user, host), command_shell=BECOME_SHELL)
     return child
 
 

@@ -37,7 +37,7 @@ import threading
 import traceback
 
 from . import files
-from .become import spawn_child
+from .become import spawn_child, stop_child
 from .commands import exec_command, shell_command
 from .errors import NoSuchFunction, StreamRequired, error_payload
 from .modules import run_module
@@ -322,6 +322,7 @@ FUNCTIONS = dict(files.FUNCTIONS, **{
     "run_module": run_module,
     "interpreters": interpreters,
     "spawn_child": spawn_child,
+    "stop_child": stop_child,
     "import_check": import_check,
     "shutdown": shutdown,
 })

@@ -11,7 +11,9 @@ Contract:
   timeout=None) is `exec`: argv, or /bin/sh -c shell, env merged over the agent's; a
   missing or non-executable command gives rc 127/126 and a shell's message.
 - shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None, cwd=None) is `run_command`, what
-  sshd does: [login shell, "-c", cmd] in the agent's cwd and environment.
+  sshd does: [login shell, "-c", cmd] in the agent's cwd and environment. A become child has
+  no login of its own: it runs [config "command_shell", "-c", cmd], /bin/sh, as Ansible's
+  `sudo -u USER /bin/sh -c CMD` does (the user's own shell may be nologin).
 """
 
 import base64
@@ -98,7 +100,8 @@ def exec_command(call, argv=None, shell=None, stdin=None, stdin_b64=None, env=No
 
 def shell_command(call, cmd, stdin_b64=None, pty=False, timeout=None, cwd=None):
     data = None if stdin_b64 is None else base64.b64decode(stdin_b64)
-    return result(*run_process(call, [login_shell(), "-c", cmd], data, cwd=cwd, timeout=timeout, pty=pty))
+    shell = call.agent.config.get("command_shell") or login_shell()
+    return result(*run_process(call, [shell, "-c", cmd], data, cwd=cwd, timeout=timeout, pty=pty))
 
 
 def login_shell():

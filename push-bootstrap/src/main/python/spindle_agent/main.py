@@ -9,7 +9,8 @@ Contract: main(config) never returns; it ends the process.
    "forkserver" is 0) and writes the ready marker. From then on the channel carries frames.
 2. It serves calls until the parent's stream ends (exit status 0) or a shutdown call.
 3. A malformed frame from the parent ends the agent with status 2 and one line on the
-   original stderr. Either way, children are sent EOF, then SIGTERM, then SIGKILL.
+   original stderr. Either way, children are sent EOF, then SIGTERM, then SIGKILL, and the
+   fork server is waited for: nothing the agent started outlives it.
 """
 
 import json
@@ -21,6 +22,7 @@ from .calls import Agent, Dispatcher
 from .framing import FrameError
 from .importer import installed_finder
 from .logs import LineSplitter, LogForwarder, send_log
+from .forkserver import GRACE as FORKSERVER_GRACE
 from .modules import ForkServer
 from .processes import ProcessSet
 from .protocol import (
@@ -81,6 +83,9 @@ def main(config):
     agent.transfers.close_all()
     router.close_children("the agent is exiting")
     processes.terminate_all(CHILD_GRACE)
+    if forkserver is not None:
+        # its tasks get its own GRACE: what ran as this user is gone before this agent is
+        forkserver.stop(CHILD_GRACE + FORKSERVER_GRACE)
     router.flush_parent(FLUSH_TIMEOUT)
     os._exit(status)
 

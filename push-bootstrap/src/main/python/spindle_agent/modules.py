@@ -150,6 +150,31 @@ class ForkServer(object):
         theirs.close()
         self._sock, self.pid = ours, pid
 
+    def stop(self, grace):
+        """Close the server's socket and wait up to `grace` seconds for it to end (it ends
+        its tasks first), then kill it: on the way out nothing it forked may stay behind."""
+        with self._lock:
+            sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        sock.close()
+        deadline = time.monotonic() + grace
+        while not self._reaped() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not self._reaped():
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def _reaped(self):
+        try:
+            if self._process:
+                return self._process.poll() is not None
+            return os.waitpid(self.pid, os.WNOHANG)[0] != 0
+        except ChildProcessError:
+            return True
+
     def stats(self):
         times = sorted(self.fork_times)
         return {"pid": self.pid, "restarts": self.restarts, "tasks": self.tasks,

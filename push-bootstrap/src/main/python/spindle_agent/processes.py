@@ -7,9 +7,11 @@ Contract:
   total, then sends SIGKILL to what is left and reaps it. Processes it may not signal (a
   root sudo started by an unprivileged agent) are left to end on their own: their channel
   closes with the agent.
-- ProcessSet is a thread-safe set of the live ones. retire(process, grace) terminates one
-  on a background thread and only then forgets it, so terminate_all() on the way out still
-  waits for it.
+- ProcessSet is a thread-safe set of the live ones. retire(process, grace) gives one grace
+  seconds to end on its own (a become child whose channel closed does), then terminates it,
+  on a background thread, and only then forgets it, so terminate_all() on the way out still
+  waits for it; then() runs after that, and the threading.Event it returns is set once the
+  process is reaped or given up on.
 """
 
 import os
@@ -59,11 +61,20 @@ class ProcessSet(object):
         with self._lock:
             self._processes.discard(process)
 
-    def retire(self, process, grace):
+    def retire(self, process, grace, then=None):
+        ended = threading.Event()
+
         def end():
-            terminate([process], grace)
+            try:
+                process.wait(grace)
+            except subprocess.TimeoutExpired:
+                terminate([process], grace)
             self.discard(process)
+            if then is not None:
+                then()
+            ended.set()
         threading.Thread(target=end, daemon=True).start()
+        return ended
 
     def terminate_all(self, grace):
         with self._lock:

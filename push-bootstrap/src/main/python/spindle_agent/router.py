@@ -40,6 +40,7 @@ __all__ = ["Stream", "ChildStream", "Router", "dump_json"]
 log = logging.getLogger(__name__)
 
 READ_SIZE = 64 * 1024
+MAX_NOISE_QUOTED = 400  # characters of pre-marker output an error message quotes
 _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
 _json_encoder = json.JSONEncoder(separators=(",", ":"))
@@ -138,6 +139,7 @@ class ChildStream(Stream):
         self.on_ready = on_ready   # () -> bool; False means the spawn was abandoned
         self.on_close = on_close   # (reason) -> None
         self.pid = None            # the become program's pid, for stats
+        self.spawn = None          # its become._Spawn
 
 
 class Router(object):
@@ -200,6 +202,10 @@ class Router(object):
         """[{"context_id", "pid", "ready"}] of the children, live or booting."""
         return [{"context_id": c.context_id, "pid": c.pid, "ready": c.ready}
                 for c in list(self._children.values())]
+
+    def child(self, context_id):
+        """The ChildStream of a live or booting child, or None (loop thread)."""
+        return self._children.get(context_id)
 
     def in_use(self, context_id):
         """True for this agent's own id and its children's, live or booting."""
@@ -391,6 +397,10 @@ class Router(object):
             child.decoder.close()
         except FrameError as exc:
             return str(exc)
+        if not child.ready and child.noise:
+            # what the command said instead of starting, e.g. a nologin shell's refusal
+            said = " ".join(bytes(child.noise).decode("utf-8", "replace").split())
+            return "its channel closed; it said: %s" % said[-MAX_NOISE_QUOTED:]
         return "its channel closed"
 
     def _await_marker(self, child, data):

@@ -44,7 +44,13 @@ public final class Contexts implements AutoCloseable {
     private final Connectors connectors;
     private final AgentStages stages = new AgentStages(AgentSources.bundled());
     private final List<String> sourceRoots;
+    /** How long ending an idle child may take: its agent waits for what it started, then exits. */
+    private static final Duration STOP_DEADLINE = Duration.ofSeconds(15);
+    private static final String ROOT = "root";
+
     private final Map<String, Future<AgentContext>> contexts = new HashMap<>();
+    /** What each key of {@link #contexts} was asked for (kept for keys that come back). */
+    private final Map<String, ContextSpec> specs = new HashMap<>();
 
     public Contexts(Router router, Connectors connectors, List<String> sourceRoots) {
         this.router = router;
@@ -52,12 +58,53 @@ public final class Contexts implements AutoCloseable {
         this.sourceRoots = List.copyOf(sourceRoots);
     }
 
-    /** The live agent for {@code spec}, started (once) if needed. */
+    /**
+     * The live agent for {@code spec}, started (once) if needed. When it runs as root, the
+     * idle become children of other accounts on the same login end first: a live child keeps
+     * its account busy, and only root changes accounts (userdel, usermod), which vanilla
+     * Ansible, leaving no process behind, can always do (docs/ansible.md, "Become children
+     * and the accounts they run as").
+     */
     public Future<AgentContext> get(ContextSpec spec) {
+        Future<AgentContext> context = context(spec);
+        return ROOT.equals(spec.user()) ? context.compose(ctx -> stopIdleChildrenOfOtherAccounts(spec).map(ctx)) : context;
+    }
+
+    private Future<AgentContext> context(ContextSpec spec) {
         Supplier<Future<AgentContext>> start = spec.become().isEmpty()
                 ? () -> startLogin(spec.login())
-                : () -> get(spec.loginOnly()).compose(login -> spawnChild(login, spec));
-        return shared(spec.key(), start);
+                : () -> context(spec.loginOnly()).compose(login -> spawnChild(login, spec));
+        return shared(spec, start);
+    }
+
+    /** Asks the login agent to end each idle child that runs as another account than root; a busy one stays. */
+    private Future<Void> stopIdleChildrenOfOtherAccounts(ContextSpec spec) {
+        String loginKey = spec.loginOnly().key();
+        Map<String, Future<AgentContext>> others = new HashMap<>();
+        Future<AgentContext> login;
+        synchronized (contexts) {
+            login = contexts.get(loginKey);
+            contexts.forEach((key, context) -> {
+                ContextSpec other = specs.get(key);
+                if (other != null && other.become().isPresent() && other.loginOnly().key().equals(loginKey)
+                        && !ROOT.equals(other.user()) && context.succeeded() && context.result().isAlive()) {
+                    others.put(key, context);
+                }
+            });
+        }
+        if (others.isEmpty() || login == null || !login.succeeded()) {
+            return Future.succeededFuture();
+        }
+        List<Future<JsonObject>> stops = new ArrayList<>();
+        others.forEach((key, child) -> stops.add(login.result()
+                .callForObject(new AgentCall.StopChild(Integer.toUnsignedLong(child.result().id())), STOP_DEADLINE)
+                .onSuccess(reply -> {
+                    if (reply.getBoolean("stopped", false)) {
+                        forget(key, child);
+                    }
+                })));
+        // a child that could not be stopped only keeps its account busy, as before
+        return Future.join(stops).<Void>mapEmpty().otherwiseEmpty();
     }
 
     /** Closes the login behind {@code spec} and forgets every context on it ({@code reset_connection}). */
@@ -83,9 +130,11 @@ public final class Contexts implements AutoCloseable {
         return live;
     }
 
-    private Future<AgentContext> shared(String key, Supplier<Future<AgentContext>> start) {
+    private Future<AgentContext> shared(ContextSpec spec, Supplier<Future<AgentContext>> start) {
+        String key = spec.key();
         Promise<AgentContext> promise;
         synchronized (contexts) {
+            specs.put(key, spec);
             Future<AgentContext> existing = contexts.get(key);
             if (existing != null && !existing.failed() && (!existing.succeeded() || existing.result().isAlive())) {
                 return existing;

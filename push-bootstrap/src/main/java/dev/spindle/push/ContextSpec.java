@@ -13,6 +13,11 @@ public record ContextSpec(Login login, Optional<Become> become) {
         return of(login);
     }
 
+    /** The account this context's commands run as: the become user, else the login's. */
+    public String user() {
+        return become.map(Become::user).orElseGet(login::user);
+    }
+
     public String key() {
         return login.key() + become.map(b -> "/" + b.key()).orElse("");
     }

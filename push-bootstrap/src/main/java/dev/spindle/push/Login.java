@@ -12,6 +12,9 @@ public sealed interface Login {
 
     Optional<String> python();
 
+    /** The account the login agent runs as. */
+    String user();
+
     /** How logs and errors name the agent, e.g. {@code alice@db1}. */
     String displayName();
 
@@ -25,6 +28,11 @@ public sealed interface Login {
     Login withPython(Optional<String> python);
 
     record Ssh(SshOptions options, Optional<String> python) implements Login {
+        @Override
+        public String user() {
+            return options.user();
+        }
+
         @Override
         public String displayName() {
             return options.user() + "@" + options.host();
@@ -43,13 +51,18 @@ public sealed interface Login {
 
     record Local(Optional<String> python) implements Login {
         @Override
+        public String user() {
+            return System.getProperty("user.name");
+        }
+
+        @Override
         public String displayName() {
             return "local";
         }
 
         @Override
         public String key() {
-            return "local:" + System.getProperty("user.name") + python.map(p -> "?python=" + p).orElse("");
+            return "local:" + user() + python.map(p -> "?python=" + p).orElse("");
         }
 
         @Override

@@ -31,7 +31,7 @@ final class SuiteRunner {
 
     static final String PIPELINED = "pipelined.yml";
     static final List<String> PLAYBOOKS = List.of(PIPELINED, "commands.yml", "files.yml", "facts.yml", "control.yml",
-            "become.yml", "failures.yml", "async.yml", "delegation.yml");
+            "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml");
     private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);
 
     private final SuiteTarget target;

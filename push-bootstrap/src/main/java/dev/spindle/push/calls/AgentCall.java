@@ -97,6 +97,14 @@ public sealed interface AgentCall {
         @Override public String fn() { return "spawn_child"; }
     }
 
+    /**
+     * Ends the become child {@code contextId} if no request waits for it; the reply
+     * ({@code {"stopped": bool}}) comes once its process is gone.
+     */
+    record StopChild(long contextId) implements AgentCall {
+        @Override public String fn() { return "stop_child"; }
+    }
+
     /** A whole small file in one call; {@code mode} null keeps the default permissions. */
     record PutSmall(String dest, Integer mode, Buffer data) implements AgentCall {
         @Override public String fn() { return "put_small"; }
