@@ -40,14 +40,14 @@ public final class Contexts implements AutoCloseable {
     /** How long a become child may take to answer its prompt and start. */
     public static final Duration BECOME_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Router router;
-    private final Connectors connectors;
-    private final AgentStages stages = new AgentStages(AgentSources.bundled());
-    private final List<String> sourceRoots;
     /** How long ending an idle child may take: its agent waits for what it started, then exits. */
     private static final Duration STOP_DEADLINE = Duration.ofSeconds(15);
     private static final String ROOT = "root";
 
+    private final Router router;
+    private final Connectors connectors;
+    private final AgentStages stages = new AgentStages(AgentSources.bundled());
+    private final List<String> sourceRoots;
     private final Map<String, Future<AgentContext>> contexts = new HashMap<>();
     /** What each key of {@link #contexts} was asked for (kept for keys that come back). */
     private final Map<String, ContextSpec> specs = new HashMap<>();
