@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Spindle's demo and tests need on Debian/Ubuntu, when it is missing:
 # a JDK 17+, Maven, Python 3, OpenSSH server and client, sudo, acl, ansible-core and the
-# community.general collection.
+# community.general collection; and Debian 13's ansible-core unpacked in ~/.cache/spindle
+# (scripts/fetch-ansible-core.sh), which the tests run against too.
 # As root it runs apt-get; otherwise it prints the exact line to run.
 set -euo pipefail
 need=()
@@ -18,6 +19,8 @@ command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
 # become to an unprivileged user with temp files needs setfacl, in vanilla Ansible too
 command -v setfacl >/dev/null 2>&1 || need+=(acl)
 if [ ${#need[@]} -eq 0 ]; then
+  # Debian 13's ansible-core, which the tests run against besides the installed one
+  "$(dirname "${BASH_SOURCE[0]}")/fetch-ansible-core.sh" >/dev/null
   exit 0
 fi
 readarray -t need < <(printf '%s\n' "${need[@]}" | sort -u)
@@ -26,6 +29,7 @@ if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  "$(dirname "${BASH_SOURCE[0]}")/fetch-ansible-core.sh" >/dev/null
 else
   echo "setup: missing packages; install them with:" >&2
   echo "  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2

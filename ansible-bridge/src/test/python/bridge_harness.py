@@ -53,6 +53,13 @@ if ANSIBLE_MISSING is None:
     from ansible.plugins.loader import become_loader, connection_loader, module_loader
     from ansible.template import Templar
 
+    try:  # ansible-core 2.15 and later: the CLI does this before anything loads a plugin
+        from ansible.plugins.loader import init_plugin_loader
+    except ImportError:
+        pass
+    else:
+        init_plugin_loader()
+
     connection_loader.add_directory(PLUGIN_DIR)
 
     PLAYBOOK_PID = 4242
@@ -84,13 +91,17 @@ if ANSIBLE_MISSING is None:
         return _CommandAction(Task(), connection, connection._play_context, loader, Templar(loader=loader),
                               None)
 
-    def ansiballz_payload(module_name, module_args, interpreter="/usr/bin/python3", **task_vars):
+    def ansiballz_payload(module_name, module_args, interpreter="/usr/bin/python3", module_path=None,
+                          module_compression="ZIP_DEFLATED", **task_vars):
         """A real AnsiballZ payload from module_common.modify_module, and its shebang."""
-        path = module_loader.find_plugin_with_context(module_name, "").plugin_resolved_path
+        path = module_path or module_loader.find_plugin_with_context(module_name, "").plugin_resolved_path
         task_vars = dict(task_vars, ansible_python_interpreter=interpreter)
         templar = Templar(loader=DataLoader())
-        payload, style, shebang = modify_module(module_name, path, dict(module_args), templar,
-                                                task_vars=task_vars)
+        built = modify_module(module_name=module_name, module_path=path, module_args=dict(module_args),
+                              templar=templar, task_vars=task_vars, module_compression=module_compression)
+        # a tuple up to ansible-core 2.18, a _BuiltModule with these three first from 2.19
+        payload, style, shebang = tuple(built)[:3] if isinstance(built, tuple) else (
+            built.b_module_data, built.module_style, built.shebang)
         assert style == "new", style
         return payload, shebang
 

@@ -11,7 +11,7 @@ import bridge_harness
 from bridge_harness import requires_ansible
 
 if bridge_harness.ANSIBLE_MISSING is None:
-    from ansible_spindle.ansiballz import parse_module_invocation
+    from ansible_spindle.ansiballz import NotWarm, parse_module_invocation
 
 COMMAND_ARGS = {"_raw_params": "echo 'hello world' \"$HOME\"", "_ansible_check_mode": False,
                 "_ansible_no_log": False, "unicode": "h\u00e9llo \u2603", "quote": "it's"}
@@ -38,7 +38,7 @@ class ParseTest(unittest.TestCase):
         payload, invocation = self.invocation("ansible.builtin.command", COMMAND_ARGS, environment)
         self.assertIsNotNone(invocation)
         self.assertEqual(invocation.fqn, "ansible.modules.command")
-        self.assertIn(("ansible_%s_payload_" % invocation.name).encode(), payload)  # AnsiballZ's temp dir name
+        self.assertEqual(invocation.name, "ansible.builtin.command")  # what AnsiballZ names its temp dir after
         self.assertEqual(json.loads(invocation.params), {"ANSIBLE_MODULE_ARGS": COMMAND_ARGS})
         self.assertEqual(invocation.env, environment)
         self.assertEqual(invocation.interpreter, "/usr/bin/python3")
@@ -61,25 +61,36 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(first.zip_sha1, second.zip_sha1)
         self.assertNotEqual(first.params, second.params)
 
-    def test_payload_with_rlimit_code_is_left_to_the_wrapper(self):
-        payload, shebang = bridge_harness.ansiballz_payload("ansible.builtin.ping", {},
-                                                            ansible_python_module_rlimit_nofile=1024)
-        self.assertIn(b"RLIMIT_NOFILE", payload)
-        self.assertIsNone(parse_module_invocation("/usr/bin/python3", payload))
+    def test_plain_payload_needs_nothing_of_the_wrapper_but_what_its_release_always_does(self):
+        _, invocation = self.invocation("ansible.builtin.ping", {})
+        self.assertEqual((invocation.wrapper["rlimit_nofile"], invocation.wrapper["coverage"]), (0, None))
 
-    def test_tampered_payloads_are_refused(self):
+    def test_rlimit_setting_goes_to_the_agent(self):
+        payload, _ = bridge_harness.ansiballz_payload("ansible.builtin.ping", {},
+                                                      ansible_python_module_rlimit_nofile=1024)
+        self.assertEqual(parse_module_invocation("/usr/bin/python3", payload).wrapper["rlimit_nofile"], 1024)
+
+    def test_stored_zip(self):
+        payload, _ = bridge_harness.ansiballz_payload("ansible.builtin.ping", {}, module_compression="ZIP_STORED")
+        invocation = parse_module_invocation("/usr/bin/python3", payload)
+        self.assertEqual(zipfile.ZipFile(io.BytesIO(base64.b64decode(invocation.zip_b64))).infolist()[0].compress_type,
+                         zipfile.ZIP_STORED)
+
+    def test_what_is_no_payload_is_not_a_fallback(self):
+        for stdin in (b"", b"\x00\xff garbage", b"print('hello')\n", b"password\n"):
+            self.assertIsNone(parse_module_invocation("/usr/bin/python3", stdin), stdin)
+
+    def test_tampered_payloads_fall_back_with_a_reason(self):
         payload, _ = bridge_harness.ansiballz_payload("ansible.builtin.ping", {})
         for junk in (
-            b"",
-            b"\x00\xff garbage",
-            b"print('hello')\n",
             payload[:len(payload) // 2],                                       # truncated
             payload.replace(b"    import sys\n", b"    import sys\n    import evil\n", 1),  # extra code
-            payload.replace(b"sys.exit(exitcode)", b"sys.exit(0)", 1),
             payload + b"\nprint('more')\n",
-            payload.replace(b'ZIPDATA = """', b'ZIPDATA = """!', 1),           # not base64
+            payload.replace(b"import base64", b"import base64 as b64", 1),
         ):
-            self.assertIsNone(parse_module_invocation("/usr/bin/python3", junk), junk[:80])
+            with self.assertRaises(NotWarm, msg=junk[-80:]) as raised:
+                parse_module_invocation("/usr/bin/python3", junk)
+            self.assertTrue(str(raised.exception))
 
     def test_commands_other_than_a_plain_interpreter_are_refused(self):
         payload, _ = bridge_harness.ansiballz_payload("ansible.builtin.ping", {})
@@ -96,7 +107,7 @@ class ParseTest(unittest.TestCase):
             "'/opt/my python/python3'",
             "",
         ):
-            self.assertIsNone(parse_module_invocation(command, payload), command)
+            self.assertRaises(NotWarm, parse_module_invocation, command, payload)
 
 
 if __name__ == "__main__":

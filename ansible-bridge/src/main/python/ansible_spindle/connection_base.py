@@ -5,7 +5,8 @@ Each exec_command becomes one request (docs/daemon-api.md section 3):
 - a command a sudo/su/doas plugin wrapped is unwrapped and sent with a `become` hop, so the
   daemon runs it in a persistent child agent for that user (become_unwrap);
 - a pipelined AnsiballZ payload becomes `spindle.module` (ansiballz), which the daemon answers
-  from a warm interpreter and which carries the zip only to agents that lack it;
+  from a warm interpreter and which carries the zip only to agents that lack it (a payload
+  ansiballz cannot run warm goes as below, with its reason at -vv);
 - everything else is `spindle.exec` of the command as built, with stdin as given; for other
   become plugins with the prompt and success handling ssh.py does (become_emulation).
 
@@ -155,7 +156,7 @@ class SpindleConnectionBase(ConnectionBase):
 
     def _exec(self, command, launch, stdin, tty, become):
         """Run `command` as a module request if `launch`, its shell-free core, pipes a module."""
-        invocation = ansiballz.parse_module_invocation(launch, stdin) if stdin else None
+        invocation = self._module_invocation(launch, stdin) if stdin else None
         if invocation is None:
             return self._exec_plain(command, stdin, tty, become)
         body = self._with_cwd({
@@ -165,6 +166,7 @@ class SpindleConnectionBase(ConnectionBase):
             "name": invocation.name,
             "params": invocation.params,
             "env": invocation.env,
+            "wrapper": invocation.wrapper,
             "timeout": None,
         })
         reply = self._request("spindle.module", body, python=invocation.interpreter, become=become)
@@ -172,6 +174,16 @@ class SpindleConnectionBase(ConnectionBase):
             body["zip_b64"] = invocation.zip_b64
             reply = self._request("spindle.module", body, python=invocation.interpreter, become=become)
         return _command_result(reply)
+
+    def _module_invocation(self, launch, stdin):
+        try:
+            return ansiballz.parse_module_invocation(launch, stdin)
+        except ansiballz.NotWarm as why:
+            # A module run this way costs a fresh interpreter and the whole payload on the wire:
+            # say so, or a slow run goes unexplained.
+            display.vv("SPINDLE: module payload falls back to spindle.exec: %s" % why,
+                       host=self._host_for_log())
+            return None
 
     def _exec_plain(self, command, stdin, tty, become):
         reply = self._request("spindle.exec", self._with_cwd({

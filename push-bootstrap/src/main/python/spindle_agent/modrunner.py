@@ -1,14 +1,18 @@
 """The task side of `run_module`: one AnsiballZ payload run in this fresh process.
 
 Contract: run(spec) ends the process with the module's exit status; spec is a JSON line
-{"fqn", "params", "env", "cwd", "zip_len", "shown"}, the zip, then compile_zip's marshalled
+{"fqn", "params", "env", "cwd", "zip_len", "shown", "wrapper"}, the zip, then compile_zip's marshalled
 code for it (loaded instead of compiling; the same interpreter made it). As AnsiballZ's invoke_module, with no temp dir:
 stdin from /dev/null, env over os.environ, chdir to cwd (else ~, else /), sys.std* for the
 task's locale, the zip served from RAM by ZipFinder (first on sys.meta_path; file names
 "$TMPDIR/ansible_<name>_payload_<random>/ansible_<name>_payload.zip/ansible/..." as
 AnsiballZ's unpacked zip would give; packages need an __init__.py, as AnsiballZ writes),
 basic._ANSIBLE_ARGS = params, runpy.run_module(fqn, init_globals={_module_fqn,
-_modlib_path}, run_name="__main__", alter_sys=True). modlib: /proc/<pid>/fd/<n> of a memfd
+_modlib_path}, run_name="__main__", alter_sys=True). What the wrapper does besides, `wrapper`
+(docs/protocol.md, run_module), as the wrappers of ansible-core 2.14-2.19 do it: the soft
+RLIMIT_NOFILE first; coverage (2.14-2.18) after the params are set; with a `loader` (2.19+)
+loader.run_module(json_params, profile, module_fqn, modlib_path, extensions) replaces the
+params and runpy steps, and a return from it is status 0. modlib: /proc/<pid>/fd/<n> of a memfd
 with the zip where possible (respawn_module imports from it), else
 "spindle:ansible_<name>_payload.zip". Then as CPython: SystemExit None is 0, an int the
 status, else printed to stderr, 1; an uncaught exception to sys.excepthook (traceback from
@@ -101,6 +105,8 @@ def run(spec):
     task = json.loads(header.decode())
     zip_len = task.get("zip_len", len(body))
     data, code = body[:zip_len], body[zip_len:]
+    wrapper = task.get("wrapper") or {}
+    _limit_open_files(wrapper.get("rlimit_nofile"))
     os.environ.update(task["env"])
     for path in (task["cwd"], os.path.expanduser("~"), "/"):
         try:
@@ -114,16 +120,25 @@ def run(spec):
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.argv = [""]
     status = _run_module(task["fqn"], task["params"], data, task.get("shown"),
-                         marshal.loads(code) if code else None)
+                         marshal.loads(code) if code else None, wrapper)
     os._exit(_finish(status) & 0xFF)
 
 
-def _run_module(fqn, params, data, shown=None, codes=None):
+def _run_module(fqn, params, data, shown=None, codes=None, wrapper=None):
+    wrapper = wrapper or {}
     modlib = _modlib(data, fqn)
     sys.meta_path.insert(0, ZipFinder(data, shown or shown_path(fqn.rpartition(".")[2]), codes))
     try:
+        loader = wrapper.get("loader")
+        if loader:
+            importlib.import_module(loader["module"]).run_module(
+                json_params=params.encode("utf-8"), profile=loader["profile"], module_fqn=fqn,
+                modlib_path=modlib, extensions=loader["extensions"])
+            return 0
         importlib.import_module("ansible.module_utils.basic")._ANSIBLE_ARGS = \
             params.encode("utf-8")
+        if wrapper.get("coverage"):
+            _start_coverage(**wrapper["coverage"])
         runpy.run_module(fqn, init_globals=dict(_module_fqn=fqn, _modlib_path=modlib),
                          run_name="__main__", alter_sys=True)
         print(NO_EXIT)
@@ -135,6 +150,44 @@ def _run_module(fqn, params, data, shown=None, codes=None):
     # The hook runs outside the except block, as CPython runs it: with no exception "being
     # handled". A hook calling fail_json (the file module's does) then adds no traceback.
     return _uncaught(type(failure), failure, failure.__traceback__.tb_next)
+
+
+def _limit_open_files(limit):
+    """The wrapper's PYTHON_MODULE_RLIMIT_NOFILE block: the soft limit, up to the hard one."""
+    if not limit:
+        return
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    requested = min(hard, limit)  # as the wrapper computes it, RLIM_INFINITY (-1) included
+    if requested != soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (requested, hard))
+        except ValueError:  # as the wrapper: some platforms lie about their hard limit
+            pass
+
+
+def _start_coverage(config, output):
+    """The coverage block of ansible-core 2.14-2.18's wrapper (ansible-test sets it): record
+    the module's coverage into output, or with no output only check that coverage exists."""
+    if output is None:
+        if importlib.util.find_spec("coverage") is None:
+            print('{"msg": "Could not find `coverage` module.", "failed": true}')
+            sys.exit(1)
+        return
+    os.environ["COVERAGE_FILE"] = "%s=python-%s=coverage" % (output, ".".join(str(v) for v in sys.version_info[:2]))
+    try:  # the target's coverage, as the wrapper imports it; the agent itself needs none
+        coverage = importlib.import_module("coverage")
+    except ImportError:
+        print('{"msg": "Could not import `coverage` module.", "failed": true}')
+        sys.exit(1)
+    recorder = coverage.Coverage(config_file=config)
+
+    def save():
+        recorder.stop()
+        recorder.save()
+
+    atexit.register(save)
+    recorder.start()
 
 
 def compile_zip(data, shown):

@@ -2,11 +2,12 @@
 
 Contract:
 - run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None,
-  name=None) -> {"rc",
+  name=None, wrapper=None) -> {"rc",
   "stdout_b64", "stderr_b64"} as /bin/sh -c 'ENV... python3 && sleep 0' gives them for the
   pipelined payload (killed by signal N: rc 128+N, dash's line on stderr). zip_b64 must
   hash to zip_sha1; ZIPS keeps zips (LRU, ZIP_CACHE bytes); a zip neither sent nor held is
-  spindle.UnknownPayload. Timeout (spindle.Timeout) or CANCEL kill the task's group.
+  spindle.UnknownPayload. `wrapper` is what the payload's wrapper does around the module
+  (docs/protocol.md; modrunner does it). Timeout (spindle.Timeout) or CANCEL kill the task's group.
 - ForkServer.fork(close) forks forkserver.serve from the still single-threaded agent
   (`close`: the agent's fds). run() forks one task -> (rc, stdout, stderr), or None: then
   it runs as [sys.executable, "-c", stage 1], stage 2 and spec on stdin. A dead server is
@@ -92,7 +93,8 @@ class ZipCache(object):
 ZIPS = ZipCache()
 
 
-def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None, name=None):
+def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None, name=None,
+               wrapper=None):
     data = ZIPS.get(zip_sha1, zip_b64)
     if cwd is None:
         try:
@@ -102,7 +104,7 @@ def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None
     env = dict((str(k), str(v)) for k, v in (env or {}).items())
     shown, code = ZIPS.compiled(zip_sha1, data, name or fqn.rpartition(".")[2])
     spec = dump_json({"fqn": fqn, "params": params, "env": env, "cwd": cwd, "zip_len": len(data),
-                      "shown": shown}) + b"\n" + data + code
+                      "shown": shown, "wrapper": wrapper}) + b"\n" + data + code
     deadline = None if timeout is None else time.monotonic() + timeout
     server = call.agent.forkserver
     try:

@@ -61,7 +61,8 @@ public final class ModulePayloads {
                 request.getString("params", "{}"),
                 request.getJsonObject("env", new JsonObject()),
                 request.getString("cwd"),
-                request.getInteger("timeout"));
+                request.getInteger("timeout"),
+                request.getJsonObject("wrapper"));
         return agent.callForObject(run, deadline).onSuccess(result -> {
             if (withZip) {
                 holdings(agent).add(request.getString("zip_sha1"));

@@ -1,5 +1,6 @@
 package dev.spindle.bench.equivalence;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -33,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The equivalence suite (bench/src/test/playbooks): the same playbooks against a real
  * OpenSSH server on loopback, once with vanilla ssh (pipelining, ControlPersist) and once with
  * spindle_ssh, must give the same result for every task and host, key by key, after
- * {@link PerRunValues}. Needs root (test users, sudo), sshd and ansible-playbook; skipped
- * otherwise. {@code -Dspindle.equivalence.candidate=ssh} runs vanilla against vanilla, which
- * checks that the normalization leaves no run-to-run noise.
+ * {@link PerRunValues}; and that under every ansible-core of {@link AnsibleTree#toTest()}.
+ * Needs root (test users, sudo), sshd and ansible-playbook; skipped otherwise.
+ * {@code -Dspindle.equivalence.candidate=ssh} runs vanilla against vanilla, which checks that
+ * the normalization leaves no run-to-run noise.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EquivalenceSuiteTest {
@@ -46,11 +49,14 @@ class EquivalenceSuiteTest {
     /** Kept when a test fails: the failure message points at the playbooks' outputs in it. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path dir;
-    private SuiteRun vanilla;
-    private SuiteRun candidate;
+    private final List<TreeRuns> runs = new ArrayList<>();
+
+    /** Both transports' runs under one ansible-core. */
+    private record TreeRuns(String ansible, SuiteRun vanilla, SuiteRun candidate) {
+    }
 
     @BeforeAll
-    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    @Timeout(value = 60, unit = TimeUnit.MINUTES)
     void runTheSuiteUnderBothTransports() throws Exception {
         assumeTrue(TestAccounts.canCreate(), "needs root and sudo: the suite creates test users and sets a password");
         assumeTrue(OpenSshServer.available(), "needs /usr/sbin/sshd and ssh-keygen (apt-get install openssh-server)");
@@ -65,13 +71,33 @@ class EquivalenceSuiteTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         Path bigFile = writeBigFile(dir.resolve("big.bin"));
         Path launcher = SpindleDaemon.writeLauncher(dir);
+        List<AnsibleTree> trees = AnsibleTree.toTest();
+        for (AnsibleTree tree : trees) {
+            tree.problem().ifPresent(problem -> fail(problem));
+        }
         try (SuiteTarget target = SuiteTarget.start(dir.resolve("sshd"))) {
             SuiteRunner runner = new SuiteRunner(target, repo, bigFile, launcher);
             boolean againstItself = candidateTransport == Transport.VANILLA_SSH;
-            vanilla = runner.run(Transport.VANILLA_SSH, againstItself ? "vanilla ssh, 1st run" : "vanilla ssh", dir.resolve("vanilla"));
-            candidate = runner.run(candidateTransport, againstItself ? "vanilla ssh, 2nd run" : candidateTransport.label(),
-                    dir.resolve("candidate"));
+            for (AnsibleTree tree : trees) {
+                String ansible = tree.describe();
+                Path treeDir = dir.resolve(tree.name());
+                SuiteRun vanilla = runner.run(Transport.VANILLA_SSH, tree,
+                        (againstItself ? "vanilla ssh, 1st run" : "vanilla ssh") + ", " + ansible, treeDir.resolve("vanilla"));
+                SuiteRun candidate = runner.run(candidateTransport, tree,
+                        (againstItself ? "vanilla ssh, 2nd run" : candidateTransport.label()) + ", " + ansible,
+                        treeDir.resolve("candidate"));
+                runs.add(new TreeRuns(ansible, vanilla, candidate));
+            }
         }
+    }
+
+    /** Runs the check on every ansible-core's runs, reporting every failure. */
+    private void forEveryRelease(ReleaseCheck check) {
+        assertAll(runs.stream().map(run -> () -> check.verify(run.ansible(), run.vanilla(), run.candidate())));
+    }
+
+    private interface ReleaseCheck {
+        void verify(String ansible, SuiteRun vanilla, SuiteRun candidate) throws Exception;
     }
 
     private static Transport candidateTransport() {
@@ -98,8 +124,12 @@ class EquivalenceSuiteTest {
     }
 
     @Test
-    void everyTaskResultMatchesVanillaSsh() throws IOException {
-        assertVanillaRanEveryPlaybookToTheEnd();
+    void everyTaskResultMatchesVanillaSsh() {
+        forEveryRelease(this::everyTaskResultMatches);
+    }
+
+    private void everyTaskResultMatches(String ansible, SuiteRun vanilla, SuiteRun candidate) throws IOException {
+        assertVanillaRanEveryPlaybookToTheEnd(vanilla);
         List<Difference> differences = Difference.between(vanilla.results(), candidate.results());
         vanilla.exitStatus().forEach((playbook, status) -> {
             Integer other = candidate.exitStatus().get(playbook);
@@ -116,7 +146,7 @@ class EquivalenceSuiteTest {
         }
     }
 
-    private void assertVanillaRanEveryPlaybookToTheEnd() throws IOException {
+    private static void assertVanillaRanEveryPlaybookToTheEnd(SuiteRun vanilla) throws IOException {
         for (Map.Entry<String, Integer> entry : vanilla.exitStatus().entrySet()) {
             if (entry.getValue() != 0) {
                 fail("the suite itself is broken: " + entry.getKey() + " failed under vanilla ssh:\n"
@@ -128,21 +158,39 @@ class EquivalenceSuiteTest {
 
     @Test
     void spindleLogsInOncePerHostAndUserForTheWholeSuite() {
-        assumeTrue(candidate.transport() == Transport.SPINDLE_SSH, "only spindle_ssh promises one login");
+        assumeTrue(candidateTransport() == Transport.SPINDLE_SSH, "only spindle_ssh promises one login");
         // one reachable host and one login user; become (sudo, su) reuses that login
-        assertEquals(1, candidate.totalLogins(), "SSH logins sshd accepted, per playbook: " + candidate.logins());
+        forEveryRelease((ansible, vanilla, candidate) -> assertEquals(1, candidate.totalLogins(),
+                ansible + ": SSH logins sshd accepted, per playbook: " + candidate.logins()));
+    }
+
+    @Test
+    void everyPipelinedModuleRunsWarm() {
+        assumeTrue(candidateTransport() == Transport.SPINDLE_SSH, "only spindle_ssh runs modules warm");
+        forEveryRelease((ansible, vanilla, candidate) -> {
+            System.out.printf("equivalence: %s: %d module requests, %d fallbacks to spindle.exec%n", ansible,
+                    candidate.moduleRequests(), candidate.fallbacks().size());
+            assertEquals(List.of(), candidate.fallbacks(), ansible + ": pipelined modules that ran in a fresh interpreter");
+            assertTrue(candidate.moduleRequests() > 0, ansible + ": no module ran warm");
+        });
     }
 
     @Test
     void pipelinedTasksWriteNothingUnderTheLoginUsersAnsibleTmp() {
-        for (SuiteRun run : List.of(vanilla, candidate)) {
-            assertEquals(List.of(), run.tmpChanges(), run.results().label() + " wrote under "
-                    + TestAccounts.home(TestAccounts.LOGIN) + "/.ansible/tmp while running " + SuiteRunner.PIPELINED);
-        }
+        forEveryRelease((ansible, vanilla, candidate) -> {
+            for (SuiteRun run : List.of(vanilla, candidate)) {
+                assertEquals(List.of(), run.tmpChanges(), run.results().label() + " wrote under "
+                        + TestAccounts.home(TestAccounts.LOGIN) + "/.ansible/tmp while running " + SuiteRunner.PIPELINED);
+            }
+        });
     }
 
     @Test
-    void noPasswordAppearsInEitherRunsOutputEvenAtVvv() throws IOException {
+    void noPasswordAppearsInEitherRunsOutputEvenAtVvv() {
+        forEveryRelease((ansible, vanilla, candidate) -> noPasswordAppears(vanilla, candidate));
+    }
+
+    private static void noPasswordAppears(SuiteRun vanilla, SuiteRun candidate) throws IOException {
         for (SuiteRun run : List.of(vanilla, candidate)) {
             for (var output : run.outputs().entrySet()) {
                 String text = java.nio.file.Files.readString(output.getValue());

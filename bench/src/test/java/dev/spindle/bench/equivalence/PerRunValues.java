@@ -45,6 +45,8 @@ final class PerRunValues {
                     "ansible-moduletmp-\\d+(\\.\\d+)?-[a-z0-9_]{8}", "ansible-moduletmp-<id>"),
             new Rule("Python tempfile names (copy's _original_basename, diff headers)", ANY_KEY,
                     "\\btmp[a-z0-9_]{8}\\b", "tmp<random>"),
+            new Rule("copy's temp file for content since ansible-core 2.19: .<random>",
+                    "(^|\\.)invocation\\.module_args\\._original_basename$", "^\\.[a-z0-9_]{8}$", ".<random>"),
             new Rule("AnsiballZ's payload dir in tracebacks: ansible_<module>_payload_<random>/", ANY_KEY,
                     "_payload_[a-z0-9_]{8}(?=/)", "_payload_<random>"),
             new Rule("AnsiballZ's own wrapper frames in tracebacks (File \"<stdin>\" ... in _ansiballz_main): "

@@ -1,5 +1,8 @@
 package dev.spindle.bench.equivalence;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +38,32 @@ record SuiteRun(Transport transport, RecordedRun results, Map<String, Integer> e
             }
         }
         return changes;
+    }
+
+    /** What spindle_ssh prints at -vv when a pipelined module can't run warm (connection_base). */
+    static final String FALLBACK_LINE = "SPINDLE: module payload falls back to spindle.exec";
+
+    /** The fallback lines of every playbook's output: pipelined modules that ran in a fresh interpreter. */
+    List<String> fallbacks() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (var output : outputs.entrySet()) {
+            for (String line : Files.readAllLines(output.getValue(), StandardCharsets.UTF_8)) {
+                if (line.contains(FALLBACK_LINE)) {
+                    lines.add(output.getKey() + ": " + line.strip());
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** How many module requests the plugin sent (a need_zip answer makes one task send two). */
+    long moduleRequests() throws IOException {
+        long count = 0;
+        for (Path output : outputs.values()) {
+            count += Files.readAllLines(output, StandardCharsets.UTF_8).stream()
+                    .filter(line -> line.contains("SPINDLE: spindle.module ") && !line.contains(" replied ")).count();
+        }
+        return count;
     }
 
     long totalLogins() {

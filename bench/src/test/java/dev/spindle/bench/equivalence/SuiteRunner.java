@@ -22,7 +22,7 @@ import dev.spindle.testkit.TestAccounts;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Runs the suite's playbooks under one transport, each as its own ansible-playbook process in
+ * Runs the suite's playbooks under one transport and ansible-core, each as its own ansible-playbook process in
  * the same run directory, the pipelined-only one first with ~/.ansible/tmp snapshots around it.
  * For spindle_ssh the plugin starts a daemon of a private runtime directory, kept warm across
  * the playbooks (SPINDLE_PERSIST) so the whole suite may log in once; it is stopped at the end.
@@ -30,8 +30,8 @@ import io.vertx.core.json.JsonObject;
 final class SuiteRunner {
 
     static final String PIPELINED = "pipelined.yml";
-    static final List<String> PLAYBOOKS = List.of(PIPELINED, "commands.yml", "files.yml", "facts.yml", "control.yml",
-            "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml");
+    static final List<String> PLAYBOOKS = List.of(PIPELINED, "payload_settings.yml", "commands.yml", "files.yml",
+            "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml");
     private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);
 
     private final SuiteTarget target;
@@ -48,13 +48,15 @@ final class SuiteRunner {
         this.launcher = launcher;
     }
 
-    SuiteRun run(Transport transport, String label, Path runDir) throws IOException, InterruptedException {
+    SuiteRun run(Transport transport, AnsibleTree ansible, String label, Path runDir)
+            throws IOException, InterruptedException {
         Files.createDirectories(runDir);
         target.resetRemoteState();
         Path config = writeConfig(transport, runDir);
         Path vars = Files.writeString(runDir.resolve("vars.json"), suiteVars(runDir).encodePrettily());
         Path runtimeDir = runDir.resolve("spindle-runtime");
         Map<String, String> env = new HashMap<>(Map.of("SPINDLE_RECORD_FILE", runDir.resolve("record.jsonl").toString()));
+        env.putAll(ansible.environment());
         if (transport == Transport.SPINDLE_SSH) {
             env.putAll(SpindleDaemon.environment(runtimeDir, launcher, "10m"));
         }

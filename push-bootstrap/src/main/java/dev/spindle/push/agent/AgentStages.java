@@ -59,8 +59,10 @@ public final class AgentStages {
     }
 
     /**
-     * The remote command line. With an interpreter given it is run as the user wrote it (it
-     * may be {@code /usr/bin/env python3}); otherwise a POSIX shell loop tries the candidates.
+     * The remote command line, always through {@code /bin/sh -c} as Ansible runs a pipelined
+     * module (so the login shell sets the same {@code $_} a module sees in ansible_env). With an
+     * interpreter given it is exec'd as the user wrote it (it may be {@code /usr/bin/env
+     * python3}); otherwise a POSIX shell loop tries the candidates.
      * The interpreter runs isolated ({@code -I}, in every Python the agent supports): nothing
      * from the environment or the user's site directory runs before the agent, which may be
      * handed a become password.
@@ -68,7 +70,7 @@ public final class AgentStages {
     public static String command(String python, int stage2Length) {
         String isolatedStage1 = "-I -c " + ShellWords.quote(stage1(stage2Length));
         if (python != null && !python.isBlank() && !python.startsWith("auto")) {
-            return python + " " + isolatedStage1;
+            return "/bin/sh -c " + ShellWords.quote("exec " + python + " " + isolatedStage1);
         }
         StringBuilder loop = new StringBuilder("for p in");
         PYTHON_CANDIDATES.forEach(p -> loop.append(' ').append(p));

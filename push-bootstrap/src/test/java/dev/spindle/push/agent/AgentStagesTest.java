@@ -90,7 +90,7 @@ class AgentStagesTest {
 
     @Test
     void explicitInterpreterIsUsedAsGiven() {
-        assertTrue(AgentStages.command("/usr/bin/env python3", 5).startsWith("/usr/bin/env python3 -I -c "));
+        assertTrue(AgentStages.command("/usr/bin/env python3", 5).startsWith("/bin/sh -c 'exec /usr/bin/env python3 -I -c "));
     }
 
     /** A stage 1 fed no stage 2 exits 9; code planted on PYTHONPATH must not have run first. */
