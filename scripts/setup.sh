@@ -16,6 +16,8 @@ command -v sudo >/dev/null 2>&1 || need+=(sudo)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible-core)
 # the doas and dzdo become plugins the plugin tests load live in community.general (Debian's ansible)
 [ -d /usr/lib/python3/dist-packages/ansible_collections/community/general ] || need+=(ansible)
+# ansible-core 2.19 (the suite's second version) hashes passwords with passlib only
+/usr/bin/python3 -c 'import passlib' 2>/dev/null || need+=(python3-passlib)
 # become to an unprivileged user with temp files needs setfacl, in vanilla Ansible too
 command -v setfacl >/dev/null 2>&1 || need+=(acl)
 if [ ${#need[@]} -eq 0 ]; then
