@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 import dev.spindle.bus.Protocol;
@@ -77,34 +78,46 @@ public final class Contexts implements AutoCloseable {
         return shared(spec, start);
     }
 
-    /** Asks the login agent to end each idle child that runs as another account than root; a busy one stays. */
+    /**
+     * Asks each idle child that runs as another account than root, on the same SSH login, to
+     * end; a busy one stays. "The same login" ignores the interpreter: a `raw` task's agent
+     * (no interpreter named) and a module's (one discovered) are two agents on one login, and
+     * either may have started the child that keeps an account busy. Each child is stopped by
+     * its own parent.
+     */
     private Future<Void> stopIdleChildrenOfOtherAccounts(ContextSpec spec) {
-        String loginKey = spec.loginOnly().key();
-        Map<String, Future<AgentContext>> others = new HashMap<>();
-        Future<AgentContext> login;
+        String login = loginWithoutInterpreter(spec);
+        List<Runnable> toStop = new ArrayList<>();
+        List<Future<JsonObject>> stops = new ArrayList<>();
         synchronized (contexts) {
-            login = contexts.get(loginKey);
             contexts.forEach((key, context) -> {
                 ContextSpec other = specs.get(key);
-                if (other != null && other.become().isPresent() && other.loginOnly().key().equals(loginKey)
-                        && !ROOT.equals(other.user()) && context.succeeded() && context.result().isAlive()) {
-                    others.put(key, context);
+                if (other == null || other.become().isEmpty() || ROOT.equals(other.user())
+                        || !loginWithoutInterpreter(other).equals(login) || !context.succeeded() || !context.result().isAlive()) {
+                    return;
+                }
+                Future<AgentContext> parent = contexts.get(other.loginOnly().key());
+                if (parent != null && parent.succeeded()) {
+                    toStop.add(() -> stops.add(stop(parent.result(), key, context)));
                 }
             });
         }
-        if (others.isEmpty() || login == null || !login.succeeded()) {
-            return Future.succeededFuture();
-        }
-        List<Future<JsonObject>> stops = new ArrayList<>();
-        others.forEach((key, child) -> stops.add(login.result()
-                .callForObject(new AgentCall.StopChild(Integer.toUnsignedLong(child.result().id())), STOP_DEADLINE)
+        toStop.forEach(Runnable::run); // calls go out after the lock is let go
+        // a child that could not be stopped only keeps its account busy, as before
+        return Future.join(stops).<Void>mapEmpty().otherwiseEmpty();
+    }
+
+    private Future<JsonObject> stop(AgentContext parent, String key, Future<AgentContext> child) {
+        return parent.callForObject(new AgentCall.StopChild(Integer.toUnsignedLong(child.result().id())), STOP_DEADLINE)
                 .onSuccess(reply -> {
                     if (reply.getBoolean("stopped", false)) {
                         forget(key, child);
                     }
-                })));
-        // a child that could not be stopped only keeps its account busy, as before
-        return Future.join(stops).<Void>mapEmpty().otherwiseEmpty();
+                });
+    }
+
+    private static String loginWithoutInterpreter(ContextSpec spec) {
+        return spec.login().withPython(Optional.empty()).key();
     }
 
     /** Closes the login behind {@code spec} and forgets every context on it ({@code reset_connection}). */
