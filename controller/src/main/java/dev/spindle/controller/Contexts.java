@@ -87,8 +87,7 @@ public final class Contexts implements AutoCloseable {
      */
     private Future<Void> stopIdleChildrenOfOtherAccounts(ContextSpec spec) {
         String login = loginWithoutInterpreter(spec);
-        List<Runnable> toStop = new ArrayList<>();
-        List<Future<JsonObject>> stops = new ArrayList<>();
+        List<IdleChild> idle = new ArrayList<>();
         synchronized (contexts) {
             contexts.forEach((key, context) -> {
                 ContextSpec other = specs.get(key);
@@ -98,20 +97,25 @@ public final class Contexts implements AutoCloseable {
                 }
                 Future<AgentContext> parent = contexts.get(other.loginOnly().key());
                 if (parent != null && parent.succeeded()) {
-                    toStop.add(() -> stops.add(stop(parent.result(), key, context)));
+                    idle.add(new IdleChild(parent.result(), key, context));
                 }
             });
         }
-        toStop.forEach(Runnable::run); // calls go out after the lock is let go
+        // the calls go out once the lock is let go
+        List<Future<JsonObject>> stops = idle.stream().map(this::stop).toList();
         // a child that could not be stopped only keeps its account busy, as before
         return Future.join(stops).<Void>mapEmpty().otherwiseEmpty();
     }
 
-    private Future<JsonObject> stop(AgentContext parent, String key, Future<AgentContext> child) {
-        return parent.callForObject(new AgentCall.StopChild(Integer.toUnsignedLong(child.result().id())), STOP_DEADLINE)
+    private record IdleChild(AgentContext parent, String key, Future<AgentContext> child) {
+    }
+
+    private Future<JsonObject> stop(IdleChild idle) {
+        long id = Integer.toUnsignedLong(idle.child().result().id());
+        return idle.parent().callForObject(new AgentCall.StopChild(id), STOP_DEADLINE)
                 .onSuccess(reply -> {
                     if (reply.getBoolean("stopped", false)) {
-                        forget(key, child);
+                        forget(idle.key(), idle.child());
                     }
                 });
     }
