@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A short helper command (ssh -O, chpasswd...) run to completion under a time limit. Its output
+ * A short helper command (ssh -O, rm -rf...) run to completion under a time limit. Its output
  * goes through a file, so a child that never closes its stdout can't block the wait.
  */
 public final class BoundedCommand {
