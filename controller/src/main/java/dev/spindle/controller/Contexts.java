@@ -49,9 +49,11 @@ public final class Contexts implements AutoCloseable {
     private final Connectors connectors;
     private final AgentStages stages = new AgentStages(AgentSources.bundled());
     private final List<String> sourceRoots;
-    private final Map<String, Future<AgentContext>> contexts = new HashMap<>();
-    /** What each key of {@link #contexts} was asked for (kept for keys that come back). */
-    private final Map<String, ContextSpec> specs = new HashMap<>();
+    /** By {@link ContextSpec#key()}: the spec asked for and its (possibly still starting) agent. */
+    private final Map<String, Registered> contexts = new HashMap<>();
+
+    private record Registered(ContextSpec spec, Future<AgentContext> agent) {
+    }
 
     public Contexts(Router router, Connectors connectors, List<String> sourceRoots) {
         this.router = router;
@@ -89,15 +91,16 @@ public final class Contexts implements AutoCloseable {
         String login = loginWithoutInterpreter(spec);
         List<IdleChild> idle = new ArrayList<>();
         synchronized (contexts) {
-            contexts.forEach((key, context) -> {
-                ContextSpec other = specs.get(key);
-                if (other == null || other.become().isEmpty() || ROOT.equals(other.user())
+            contexts.forEach((key, registered) -> {
+                ContextSpec other = registered.spec();
+                Future<AgentContext> context = registered.agent();
+                if (other.become().isEmpty() || ROOT.equals(other.user())
                         || !loginWithoutInterpreter(other).equals(login) || !context.succeeded() || !context.result().isAlive()) {
                     return;
                 }
-                Future<AgentContext> parent = contexts.get(other.loginOnly().key());
-                if (parent != null && parent.succeeded()) {
-                    idle.add(new IdleChild(parent.result(), key, context));
+                Registered parent = contexts.get(other.loginOnly().key());
+                if (parent != null && parent.agent().succeeded()) {
+                    idle.add(new IdleChild(parent.agent().result(), key, context));
                 }
             });
         }
@@ -128,7 +131,8 @@ public final class Contexts implements AutoCloseable {
     public Future<Void> reset(ContextSpec spec) {
         Future<AgentContext> login;
         synchronized (contexts) {
-            login = contexts.get(spec.loginOnly().key());
+            Registered registered = contexts.get(spec.loginOnly().key());
+            login = registered == null ? null : registered.agent();
             String loginKey = spec.login().key();
             contexts.keySet().removeIf(key -> key.equals(loginKey) || key.startsWith(loginKey + "/"));
         }
@@ -141,7 +145,7 @@ public final class Contexts implements AutoCloseable {
     public List<AgentContext> live() {
         List<AgentContext> live = new ArrayList<>();
         synchronized (contexts) {
-            contexts.values().stream().filter(Future::succeeded).map(Future::result)
+            contexts.values().stream().map(Registered::agent).filter(Future::succeeded).map(Future::result)
                     .filter(AgentContext::isAlive).forEach(live::add);
         }
         return live;
@@ -151,13 +155,13 @@ public final class Contexts implements AutoCloseable {
         String key = spec.key();
         Promise<AgentContext> promise;
         synchronized (contexts) {
-            specs.put(key, spec);
-            Future<AgentContext> existing = contexts.get(key);
+            Registered registered = contexts.get(key);
+            Future<AgentContext> existing = registered == null ? null : registered.agent();
             if (existing != null && !existing.failed() && (!existing.succeeded() || existing.result().isAlive())) {
                 return existing;
             }
             promise = Promise.promise();
-            contexts.put(key, promise.future());
+            contexts.put(key, new Registered(spec, promise.future()));
         }
         // started outside the lock: a become child first asks for its login context
         start.get().onComplete(promise).onFailure(e -> forget(key, promise.future()));
@@ -166,7 +170,7 @@ public final class Contexts implements AutoCloseable {
 
     private void forget(String key, Future<AgentContext> which) {
         synchronized (contexts) {
-            contexts.remove(key, which);
+            contexts.computeIfPresent(key, (k, registered) -> registered.agent() == which ? null : registered);
         }
     }
 
@@ -199,7 +203,7 @@ public final class Contexts implements AutoCloseable {
     public void close() {
         List<Future<AgentContext>> all;
         synchronized (contexts) {
-            all = new ArrayList<>(contexts.values());
+            all = contexts.values().stream().map(Registered::agent).toList();
             contexts.clear();
         }
         all.stream().filter(Future::succeeded).map(Future::result)
