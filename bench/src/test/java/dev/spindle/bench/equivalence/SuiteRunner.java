@@ -116,6 +116,9 @@ final class SuiteRunner {
                 .put("other_user", TestAccounts.OTHER)
                 .put("sudo_password", TestAccounts.loginPassword())
                 .put("su_password", TestAccounts.otherPassword())
+                .put("nologin_user", SuiteTarget.NOLOGIN_USER)
+                .put("doomed_user", SuiteTarget.DOOMED_USER)
+                .put("accounts_sudoers", SuiteTarget.ACCOUNTS_SUDOERS.toString())
                 .put("big_file", bigFile.toString())
                 .put("run_dir", runDir.toString());
     }

@@ -28,6 +28,10 @@ final class SuiteTarget implements AutoCloseable {
     /** Where the playbooks write on the target; emptied before each run so both start alike. */
     static final Path WORK_DIR = LOGIN_HOME.resolve("eq");
     static final Path OTHER_WORK_DIR = TestAccounts.home(TestAccounts.OTHER).resolve("eq");
+    /** The accounts accounts.yml makes and removes as root, and the sudoers rule it writes for them. */
+    static final String NOLOGIN_USER = "spindle-eq-nologin";
+    static final String DOOMED_USER = "spindle-eq-doomed";
+    static final Path ACCOUNTS_SUDOERS = Path.of("/etc/sudoers.d/spindle-eq-accounts");
     private static final Path LOGIN_ANSIBLE_TMP = LOGIN_HOME.resolve(".ansible/tmp");
 
     private final OpenSshServer sshd;
@@ -67,13 +71,22 @@ final class SuiteTarget implements AutoCloseable {
      * Removes what a previous run wrote, so "changed" means the same thing in every run. That
      * includes ~/.ansible/tmp: vanilla's async_wrapper deletes its temp dir 5 s after the job
      * started, which would otherwise land in the next run's snapshot. rm -f, because that
-     * deletion may race with ours.
+     * deletion may race with ours. It also includes the accounts accounts.yml makes, which a
+     * run that failed before its last tasks leaves behind.
      */
     void resetRemoteState() throws IOException, InterruptedException {
-        BoundedCommand.Result rm = BoundedCommand.run(List.of("rm", "-rf", WORK_DIR.toString(), OTHER_WORK_DIR.toString(),
-                LOGIN_ANSIBLE_TMP.toString()), "", Duration.ofSeconds(60));
-        if (rm.status() != 0) {
-            throw new IOException("cannot reset the target's state: " + rm.output());
+        for (String user : List.of(NOLOGIN_USER, DOOMED_USER)) {
+            if (BoundedCommand.run(List.of("id", "-u", user), "", Duration.ofSeconds(10)).status() == 0) {
+                check(BoundedCommand.run(List.of("userdel", "--force", "--remove", user), "", Duration.ofSeconds(60)));
+            }
+        }
+        check(BoundedCommand.run(List.of("rm", "-rf", WORK_DIR.toString(), OTHER_WORK_DIR.toString(),
+                LOGIN_ANSIBLE_TMP.toString(), ACCOUNTS_SUDOERS.toString()), "", Duration.ofSeconds(60)));
+    }
+
+    private static void check(BoundedCommand.Result command) throws IOException {
+        if (command.status() != 0) {
+            throw new IOException("cannot reset the target's state: " + command.output());
         }
     }
 
