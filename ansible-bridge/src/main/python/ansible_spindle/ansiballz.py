@@ -28,6 +28,7 @@ import base64
 import binascii
 import collections
 import hashlib
+import re
 import shlex
 
 from ansible.executor import module_common
@@ -103,6 +104,17 @@ def _is_env_name(name):
     return bool(name) and not name[0].isdigit() and all(c in _ENV_NAME for c in name)
 
 
+def _lift_zip(text, assignment):
+    """(text with the zip's base64 literal after `assignment` emptied, that base64): the zip is
+    nearly all of a payload (450-600 KB) and parsing it would cost ~9 ms a task, the rest of the
+    payload a fraction of that. None for the zip when there is no such literal: the parse and
+    the checks after it then see the text as it is."""
+    match = re.search(re.escape(assignment) + r'(?P<quote>"""|\'|")(?P<zip>[A-Za-z0-9+/=]*)(?P=quote)', text)
+    if match is None:
+        return text, None
+    return text[:match.start("zip")] + text[match.end("zip"):], match.group("zip")
+
+
 def _syntax_tree(text):
     try:
         return ast.parse(text)
@@ -114,7 +126,10 @@ def _syntax_tree(text):
 
 def _parse_template_payload(text):
     found = _TemplateFields()
-    found.visit(_syntax_tree(text))
+    without_zip, zipdata = _lift_zip(text, "ZIPDATA = ")
+    found.visit(_syntax_tree(without_zip))
+    if zipdata is not None:
+        found.zipdata = zipdata  # the rendering check below compares with the whole text
     for field in ("zipdata", "params", "fqn", "name", "date_time"):
         if getattr(found, field) is None:
             raise NotWarm("no %s found where the AnsiballZ template puts it" % field)
@@ -215,7 +230,8 @@ def _parse_main_call_payload(text):
     if not text.startswith(code):
         raise NotWarm("its code differs from this ansible-core's AnsiballZ wrapper %s"
                       % _first_difference(code, text[:len(code)]))
-    arguments = _main_call_arguments(_syntax_tree(text[len(code):]))
+    call, zip_data = _lift_zip(text[len(code):], "\nzip_data=")
+    arguments = _main_call_arguments(_syntax_tree(call))
     values = {}
     for key, node in arguments.items():
         if key == "date_time":
@@ -224,6 +240,8 @@ def _parse_main_call_payload(text):
             values[key] = ast.literal_eval(node)
         except (ValueError, SyntaxError):
             raise NotWarm("its %s is not a literal" % key)
+    if zip_data is not None:
+        values["zip_data"] = zip_data
     kinds = {"zip_data": str, "module_fqn": str, "ansible_module": str, "params": str, "profile": str,
              "extensions": dict, "rlimit_nofile": int}
     for key, kind in kinds.items():

@@ -356,8 +356,8 @@ def stop_child(call, context_id):
     done.wait()
     if not closed:
         return {"stopped": False}
-    closed[0].spawn.retired.wait(3 * GRACE)
-    return {"stopped": True}
+    # stopped only once its process is gone: an account is busy while the process lives
+    return {"stopped": closed[0].spawn.retired.wait(3 * GRACE)}
 
 
 def _child_config(config, context_id, user):

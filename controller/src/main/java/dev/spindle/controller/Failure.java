@@ -52,12 +52,15 @@ public enum Failure {
         return TargetText.escape(error.getMessage() != null ? error.getMessage() : error.toString());
     }
 
-    /** The innermost message that says something, for a person: wrappers without one are skipped. */
+    /**
+     * The innermost message that says something, for a person at a terminal: wrappers without
+     * one are skipped, and the rest is {@link #message}, escaped like everything from a target.
+     */
     public static String inWords(Throwable e) {
         Throwable t = e;
         while ((t.getMessage() == null || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        return t.getMessage() != null ? t.getMessage() : t.toString();
+        return message(t);
     }
 }

@@ -100,8 +100,9 @@ final class TaskApi {
         result.onSuccess(message::reply).onFailure(error -> {
             Failure failure = error instanceof AgentFailure af ? af.failure : Failure.of(error, true);
             Throwable cause = error instanceof AgentFailure af ? af.getCause() : error;
-            LOG.debug("{} for task {} failed ({}): {}", address, forTask, failure, Failure.message(cause));
-            message.fail(failure.code, Failure.message(cause));
+            String words = Failure.message(cause);
+            LOG.debug("{} for task {} failed ({}): {}", address, forTask, failure, words);
+            message.fail(failure.code, words);
         });
     }
 

@@ -2,6 +2,7 @@ package dev.spindle.bus.router;
 
 import dev.spindle.bus.Frame;
 import dev.spindle.bus.Protocol;
+import dev.spindle.bus.call.DeadContextException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -21,7 +22,6 @@ import io.vertx.core.json.JsonObject;
 final class RoutingPolicy {
 
     /** The error type an agent reports for a context that is gone (docs/protocol.md §3). */
-    static final String DEAD_CONTEXT = "spindle.DeadContext";
 
     private final CallRegistry calls;
 
@@ -74,7 +74,7 @@ final class RoutingPolicy {
             return null;
         }
         try {
-            return frame.json() instanceof JsonObject error && DEAD_CONTEXT.equals(error.getValue("type"))
+            return frame.json() instanceof JsonObject error && DeadContextException.REMOTE_TYPE.equals(error.getValue("type"))
                     ? String.valueOf(error.getValue("message")) : null;
         } catch (DecodeException e) {
             return null;
