@@ -32,6 +32,8 @@ final class SuiteRunner {
     static final String PIPELINED = "pipelined.yml";
     static final List<String> PLAYBOOKS = List.of(PIPELINED, "payload_settings.yml", "commands.yml", "files.yml",
             "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml");
+    /** Comma-separated playbook names: runs only those (while working on a case); all of them by default. */
+    static final String ONLY_PROPERTY = "spindle.equivalence.playbooks";
     private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);
 
     private final SuiteTarget target;
@@ -66,7 +68,7 @@ final class SuiteRunner {
         SortedMap<String, String> tmpBefore = null;
         SortedMap<String, String> tmpAfter = null;
         try {
-            for (String playbook : PLAYBOOKS) {
+            for (String playbook : playbooksToRun()) {
                 if (playbook.equals(PIPELINED)) {
                     tmpBefore = target.ansibleTmpSnapshot();
                 }
@@ -94,6 +96,20 @@ final class SuiteRunner {
         }
         RecordedRun results = RecordedRun.read(label, runDir.resolve("record.jsonl"), runDir);
         return new SuiteRun(transport, results, exitStatus, logins, outputs, tmpBefore, tmpAfter);
+    }
+
+    static List<String> playbooksToRun() {
+        String only = System.getProperty(ONLY_PROPERTY, "").strip();
+        if (only.isEmpty()) {
+            return PLAYBOOKS;
+        }
+        List<String> chosen = List.of(only.split("\\s*,\\s*"));
+        for (String name : chosen) {
+            if (!PLAYBOOKS.contains(name)) {
+                throw new IllegalArgumentException(ONLY_PROPERTY + ": no playbook " + name + " in the suite " + PLAYBOOKS);
+            }
+        }
+        return chosen;
     }
 
     private Path writeConfig(Transport transport, Path runDir) throws IOException {
