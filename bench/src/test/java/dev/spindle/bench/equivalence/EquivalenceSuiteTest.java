@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The equivalence suite (bench/src/test/playbooks): the same playbooks against a real
  * OpenSSH server on loopback, once with vanilla ssh (pipelining, ControlPersist) and once with
- * spindle_ssh, must give the same result for every task and host, key by key, after
+ * spindle_ssh (or with {@code -Dspindle.equivalence.candidate=spindle_linear}, spindle_free or
+ * spindle_host_pinned: that strategy, the transport left at ssh), must give the same result for every task and host, key by key, after
  * {@link PerRunValues}; and that under every ansible-core of {@link AnsibleTree#toTest()}.
  * Needs root (test users, sudo), sshd and ansible-playbook; skipped otherwise.
  * {@code -Dspindle.equivalence.candidate=ssh} runs vanilla against vanilla, which checks that
@@ -63,7 +65,7 @@ class EquivalenceSuiteTest {
         assumeTrue(PlaybookRun.available(), "needs ansible-playbook on the PATH (apt-get install ansible-core)");
         RepositoryLayout repo = RepositoryLayout.ofRunningCode();
         Transport candidateTransport = candidateTransport();
-        if (candidateTransport == Transport.SPINDLE_SSH) {
+        if (candidateTransport.usesSpindle()) {
             assumeTrue(Files.isRegularFile(repo.spindleSshPlugin()), "no spindle_ssh plugin at " + repo.spindleSshPlugin()
                     + "; -D" + CANDIDATE_PROPERTY + "=ssh runs the suite vanilla against vanilla");
         }
@@ -101,13 +103,14 @@ class EquivalenceSuiteTest {
     }
 
     private static Transport candidateTransport() {
-        String name = System.getProperty(CANDIDATE_PROPERTY, Transport.SPINDLE_SSH.pluginName());
+        String name = System.getProperty(CANDIDATE_PROPERTY, Transport.SPINDLE_SSH.shortName());
         for (Transport transport : Transport.values()) {
-            if (transport.pluginName().equals(name)) {
+            if (transport.shortName().equals(name)) {
                 return transport;
             }
         }
-        throw new IllegalArgumentException(CANDIDATE_PROPERTY + " must be spindle_ssh or ssh, not " + name);
+        throw new IllegalArgumentException(CANDIDATE_PROPERTY + " must be one of " + Arrays.stream(Transport.values())
+                .map(Transport::shortName).toList() + ", not " + name);
     }
 
     /** Incompressible and the same every time: ssh's -C can't shrink it, and a failure is reproducible. */
@@ -158,7 +161,7 @@ class EquivalenceSuiteTest {
 
     @Test
     void spindleLogsInOncePerHostAndUserForTheWholeSuite() {
-        assumeTrue(candidateTransport() == Transport.SPINDLE_SSH, "only spindle_ssh promises one login");
+        assumeTrue(candidateTransport().usesSpindle(), "only Spindle promises one login");
         // one reachable host and one login user; become (sudo, su) reuses that login
         forEveryRelease((ansible, vanilla, candidate) -> assertEquals(1, candidate.totalLogins(),
                 ansible + ": SSH logins sshd accepted, per playbook: " + candidate.logins()));
@@ -166,7 +169,7 @@ class EquivalenceSuiteTest {
 
     @Test
     void everyPipelinedModuleRunsWarm() {
-        assumeTrue(candidateTransport() == Transport.SPINDLE_SSH, "only spindle_ssh runs modules warm");
+        assumeTrue(candidateTransport().usesSpindle(), "only Spindle runs modules warm");
         forEveryRelease((ansible, vanilla, candidate) -> {
             System.out.printf("equivalence: %s: %d module requests, %d fallbacks to spindle.exec%n", ansible,
                     candidate.moduleRequests(), candidate.fallbacks().size());
