@@ -54,7 +54,7 @@ class StrategyPlaybookTest {
     private static final String VANILLA_SSH = "SSH: EXEC ssh";
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path dir;
+    static Path dir;
     private OpenSshServer sshd;
     private RepositoryLayout repo;
     private Path playbooks;
