@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import dev.spindle.bench.AnsibleConfig;
@@ -28,6 +30,7 @@ import dev.spindle.bench.equivalence.AnsibleTree;
 import dev.spindle.testkit.OpenSshServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +42,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The Spindle strategies with real ansible-playbook (every ansible-core of {@link AnsibleTree#toTest()})
  * against a real OpenSSH server on loopback, with the inventory as vanilla Ansible would have it
  * ({@code ansible_connection=ssh}) and ansible.cfg naming the strategy plugins only: ssh and local
- * hosts go through the daemon, another transport passes through, and a vanilla play after a
- * Spindle play is vanilla. The playbooks are in bench/src/test/strategy. Logs in as the user
+ * hosts go through the daemon, another transport passes through, a vanilla play after a
+ * Spindle play is vanilla, the installed collection's strategy runs, and an ansible-core the
+ * strategies do not know (simulated) gets one warning and the connection tier. The playbooks are in bench/src/test/strategy. Logs in as the user
  * running the test, who holds the server's client key.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -130,6 +134,23 @@ class StrategyPlaybookTest {
                 () -> assertEquals(1, run.logins(), "SSH logins sshd accepted"));
     }
 
+    @Test
+    void anUnknownAnsibleCoreGetsOneWarningAndTheConnectionTier() throws Exception {
+        // unknown_release/sitecustomize.py makes the installed ansible-core say it is 2.99.0
+        AnsibleTree pretending = new AnsibleTree("unknown-release", Optional.of(playbooks.resolve("unknown_release")));
+        Run run = run(pretending, "unknown_release.yml");
+        assertAll(
+                () -> assertEquals(0, run.exitStatus(), run.output()),
+                () -> assertEquals(1, count(run.output(), "[WARNING]: Spindle does not know ansible-core 2.99.0"), run.output()),
+                () -> assertEquals(List.of(true, true), playOutputs(run.output()).stream()
+                        .map(play -> play.contains(SPINDLE_MODULE + "ssh:")).toList(), "each play's task through spindle_ssh"),
+                () -> assertEquals(1, run.logins(), "SSH logins sshd accepted"));
+    }
+
+    private static long count(String text, String what) {
+        return text.lines().filter(line -> line.contains(what)).count();
+    }
+
     private static void assertVanilla(String play) {
         assertTrue(play.contains(VANILLA_SSH), "the ssh plugin did not run:\n" + play);
         assertFalse(play.contains("SPINDLE"), "Spindle ran in a vanilla play:\n" + play);
@@ -137,12 +158,17 @@ class StrategyPlaybookTest {
 
     /** Each play's output by its name, in order. */
     private static Map<String, String> plays(String output) {
-        Map<String, String> plays = new java.util.LinkedHashMap<>();
-        String[] parts = output.split("\nPLAY \\[");
-        for (int i = 1; i < parts.length; i++) {
-            plays.put(parts[i].substring(0, parts[i].indexOf(']')), parts[i]);
+        Map<String, String> plays = new LinkedHashMap<>();
+        for (String play : playOutputs(output)) {
+            plays.put(play.substring(0, play.indexOf(']')), play);
         }
         return plays;
+    }
+
+    /** Each play's output, from its name on. */
+    private static List<String> playOutputs(String output) {
+        List<String> parts = List.of(output.split("\nPLAY \\["));
+        return parts.subList(1, parts.size());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -209,7 +235,7 @@ class StrategyPlaybookTest {
                     Files.exists(recording) ? Files.readAllLines(recording) : List.of());
         } finally {
             ControlMasters.closeAll(runDir.resolve("cp"));
-            var daemon = SpindleDaemon.find(runtimeDir);
+            Optional<SpindleDaemon> daemon = SpindleDaemon.find(runtimeDir);
             if (daemon.isPresent()) {
                 daemon.get().stop();
             }
