@@ -32,7 +32,6 @@ def load_strategy_plugin(name):
 class PatchesTest(unittest.TestCase):
 
     def setUp(self):
-        connection_loader.add_directory(strategy.CONNECTION_PLUGINS)
         self.vanilla_execute_module = ActionBase._execute_module
         self.addCleanup(ansible_patches.remove)
         # every test starts as a fresh process would

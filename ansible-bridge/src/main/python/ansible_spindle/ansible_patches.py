@@ -23,6 +23,8 @@ that ActionBase._execute_module still has the signature the planner expects, the
 upper bound. An unknown release gets the redirect only, with one warning.
 """
 
+import os
+
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import connection_loader
 from ansible.release import __version__ as ansible_version
@@ -32,6 +34,10 @@ from ansible_spindle import planner
 from ansible_spindle.connection_base import SpindleConnectionBase
 
 display = Display()
+
+# Where spindle_ssh and spindle_local are, for the redirect to find them whether or not
+# ansible.cfg names them (strategy_plugins alone, or the installed collection).
+CONNECTION_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins", "connection")
 
 # The first and last ansible-core major.minor the patches were checked against.
 SUPPORTED_RELEASES = ((2, 14), (2, 19))
@@ -68,6 +74,8 @@ class _Patches(object):
     def install(self, version=ansible_version):
         if self.installed:
             return
+        # Public API, and left in place by remove(): it only makes the two names findable.
+        connection_loader.add_directory(CONNECTION_PLUGINS)
         self._replace(connection_loader, "get_with_context", _redirecting(connection_loader.get_with_context),
                       instance_attribute=True)
         if is_supported(version):

@@ -6,21 +6,13 @@ removed when the run ends, however it ends.
 """
 
 import importlib
-import os
-
-from ansible.plugins.loader import connection_loader
 
 from ansible_spindle import ansible_patches
-
-# Where spindle_ssh and spindle_local are, for the redirect to find them whether or not
-# ansible.cfg names them (strategy_plugins alone, or the installed collection).
-CONNECTION_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plugins", "connection")
 
 
 class SpindleStrategy(object):
 
     def run(self, iterator, play_context):
-        connection_loader.add_directory(CONNECTION_PLUGINS)
         ansible_patches.install()
         try:
             return super(SpindleStrategy, self).run(iterator, play_context)
