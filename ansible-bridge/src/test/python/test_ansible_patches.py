@@ -83,6 +83,14 @@ class PatchesTest(unittest.TestCase):
         self.assertEqual(self.loaded_name("ssh"), "ssh")
         self.assertIs(ActionBase._execute_module, self.vanilla_execute_module)
 
+    def test_remove_puts_back_what_someone_else_had_installed_before(self):
+        theirs = connection_loader.get_with_context
+        connection_loader.get_with_context = theirs
+        self.addCleanup(vars(connection_loader).pop, "get_with_context", None)
+        ansible_patches.install()
+        ansible_patches.remove()
+        self.assertIs(vars(connection_loader)["get_with_context"], theirs)
+
     def test_unknown_release_warns_once_and_only_redirects(self):
         with mock.patch.object(ansible_patches.display, "warning") as warning:
             ansible_patches.install(version="2.99.1")

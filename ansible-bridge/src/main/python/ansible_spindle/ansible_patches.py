@@ -19,8 +19,9 @@ release from 2.14 to 2.19), so they inherit whatever is installed when they star
 A release is known when its major.minor lies in SUPPORTED_RELEASES. To add one: run the
 equivalence suite under it (SPINDLE_ANSIBLE_TREES=<its lib dir> and
 -Dspindle.equivalence.candidate=spindle_linear, see bench/src/test/playbooks/README.md), check
-that ActionBase._execute_module still has the signature the planner expects, then raise the
-upper bound. An unknown release gets the redirect only, with one warning.
+that ActionBase._execute_module still has the signature the planner expects and that
+WorkerProcess is still forked (a spawned worker would start without the patches), then raise
+the upper bound. An unknown release gets the redirect only, with one warning.
 """
 
 import os
@@ -63,6 +64,10 @@ def is_supported(version):
     return release is not None and SUPPORTED_RELEASES[0] <= release <= SUPPORTED_RELEASES[1]
 
 
+# What an attribute replaced on an object that did not hold it itself is put back as: nothing.
+_INHERITED = object()
+
+
 class _Patches(object):
     """The installed state: what was replaced, to put back; one instance per process."""
 
@@ -76,8 +81,7 @@ class _Patches(object):
             return
         # Public API, and left in place by remove(): it only makes the two names findable.
         connection_loader.add_directory(CONNECTION_PLUGINS)
-        self._replace(connection_loader, "get_with_context", _redirecting(connection_loader.get_with_context),
-                      instance_attribute=True)
+        self._replace(connection_loader, "get_with_context", _redirecting(connection_loader.get_with_context))
         if is_supported(version):
             self._replace(ActionBase, "_execute_module", _planning(ActionBase._execute_module))
         elif not self.warned_unknown_release:
@@ -89,16 +93,16 @@ class _Patches(object):
 
     def remove(self):
         while self.originals:
-            owner, name, original, instance_attribute = self.originals.pop()
-            if instance_attribute:
-                # the loader's method again comes from its class
+            owner, name, own_value = self.originals.pop()
+            if own_value is _INHERITED:
+                # e.g. the loader's method: it comes from its class again
                 delattr(owner, name)
             else:
-                setattr(owner, name, original)
+                setattr(owner, name, own_value)
         self.installed = False
 
-    def _replace(self, owner, name, replacement, instance_attribute=False):
-        self.originals.append((owner, name, getattr(owner, name), instance_attribute))
+    def _replace(self, owner, name, replacement):
+        self.originals.append((owner, name, vars(owner).get(name, _INHERITED)))
         setattr(owner, name, replacement)
 
 
