@@ -1,6 +1,7 @@
-"""The payload tests (test_ansiballz, test_warm_run) under every other ansible-core tree: the
-plugin reads payloads with the module_common of the ansible-core it runs in, so each release
-needs its own process. The trees: Debian 13's ansible-core as scripts/fetch-ansible-core.sh
+"""The payload tests (test_ansiballz, test_warm_run) and the strategies' patch tests
+(test_ansible_patches) under every other ansible-core tree: the plugin reads payloads with the
+module_common of the ansible-core it runs in, and the patches replace that release's code, so
+each release needs its own process. The trees: Debian 13's ansible-core as scripts/fetch-ansible-core.sh
 unpacks it (required: scripts/setup.sh fetches it), and any in SPINDLE_ANSIBLE_TREES
 (colon-separated directories to put on PYTHONPATH, e.g. an ansible/ansible checkout's lib)."""
 
@@ -12,7 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEBIAN_13_TREE = os.path.join(os.environ.get("SPINDLE_CACHE") or os.path.expanduser("~/.cache/spindle"),
                               "ansible-core-trixie", "tree", "usr", "lib", "python3", "dist-packages")
-PAYLOAD_TESTS = ["test_ansiballz", "test_warm_run"]
+PER_RELEASE_TESTS = ["test_ansiballz", "test_warm_run", "test_ansible_patches"]
 
 
 def other_trees():
@@ -21,13 +22,13 @@ def other_trees():
 
 class OtherReleasesTest(unittest.TestCase):
 
-    def test_payload_tests_pass_under_every_tree(self):
+    def test_per_release_tests_pass_under_every_tree(self):
         for tree in other_trees():
             with self.subTest(tree=tree):
                 self.assertTrue(os.path.isfile(os.path.join(tree, "ansible", "release.py")),
                                 "no ansible-core in %s (scripts/fetch-ansible-core.sh fetches Debian 13's)" % tree)
                 env = dict(os.environ, PYTHONPATH=tree)
-                run = subprocess.run([sys.executable, "-m", "unittest"] + PAYLOAD_TESTS, cwd=HERE, env=env,
+                run = subprocess.run([sys.executable, "-m", "unittest"] + PER_RELEASE_TESTS, cwd=HERE, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
                 self.assertEqual(run.returncode, 0, run.stdout.decode("utf-8", "replace")[-3000:])
 

@@ -207,8 +207,9 @@ import sys
 
 from ansible.errors import AnsibleConnectionFailure
 
-# Ansible loads this file by path: make the ansible_spindle package next to it importable.
-_PYTHON_SOURCES = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+# Ansible loads this file by path: make the ansible_spindle package it is part of importable (an
+# installed collection links this file to its copy of the package, hence realpath first).
+_PYTHON_SOURCES = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
 if _PYTHON_SOURCES not in sys.path:
     sys.path.insert(0, _PYTHON_SOURCES)
 

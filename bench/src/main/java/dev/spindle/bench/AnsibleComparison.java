@@ -89,7 +89,7 @@ final class AnsibleComparison {
     }
 
     private Path newRunDir(Transport transport) throws IOException {
-        return Files.createDirectories(workDir.resolve("run-" + (++runs) + "-" + transport.pluginName()));
+        return Files.createDirectories(workDir.resolve("run-" + (++runs) + "-" + transport.shortName()));
     }
 
     private PlaybookRun.Outcome runPlaybook(Transport transport, String playbook, Path dir, Map<String, String> env)

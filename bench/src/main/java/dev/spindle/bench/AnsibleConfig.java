@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The ansible.cfg of one run. Vanilla and Spindle runs get the same file but for the transport
- * (and where to find it), so any difference in results or cost comes from the transport alone.
+ * or strategy (and where to find it), so any difference in results or cost comes from the transport alone.
  * Vanilla is set up the fast way Ansible documents: pipelining on, and OpenSSH multiplexing with
  * ControlPersist=60s whose sockets live in a directory of this run only.
  */
@@ -26,7 +26,7 @@ public final class AnsibleConfig {
     public static AnsibleConfig forTransport(Transport transport, RepositoryLayout repo, Path inventory, Path controlPathDir) {
         AnsibleConfig config = new AnsibleConfig()
                 .with("defaults", "inventory", inventory.toString())
-                .with("defaults", "transport", transport.pluginName())
+                .with("defaults", "transport", transport.connection())
                 .with("defaults", "retry_files_enabled", "False")
                 .with("defaults", "host_key_checking", "True")
                 .with("ssh_connection", "pipelining", "True")
@@ -35,6 +35,8 @@ public final class AnsibleConfig {
         if (transport == Transport.SPINDLE_SSH) {
             config.with("defaults", "connection_plugins", repo.connectionPlugins().toString());
         }
+        transport.strategy().ifPresent(strategy -> config.with("defaults", "strategy", strategy)
+                .with("defaults", "strategy_plugins", repo.strategyPlugins().toString()));
         return config;
     }
 

@@ -33,6 +33,11 @@ public record RepositoryLayout(Path root) {
         return root.resolve(PYTHON_SOURCES).resolve("ansible_spindle/plugins/connection");
     }
 
+    /** What ansible.cfg's {@code strategy_plugins} names to enable {@code spindle_linear} and the others. */
+    public Path strategyPlugins() {
+        return root.resolve(PYTHON_SOURCES).resolve("ansible_spindle/plugins/strategy");
+    }
+
     public Path spindleSshPlugin() {
         return connectionPlugins().resolve("spindle_ssh.py");
     }

@@ -16,11 +16,11 @@ import java.util.Optional;
  * Debian 13's 2.19 as scripts/fetch-ansible-core.sh unpacks it (scripts/setup.sh fetches it),
  * and every tree in {@code SPINDLE_ANSIBLE_TREES} (colon-separated).
  */
-record AnsibleTree(String name, Optional<Path> pythonPath) {
+public record AnsibleTree(String name, Optional<Path> pythonPath) {
 
     static final String TREES_VARIABLE = "SPINDLE_ANSIBLE_TREES";
 
-    static List<AnsibleTree> toTest() {
+    public static List<AnsibleTree> toTest() {
         List<AnsibleTree> trees = new ArrayList<>(List.of(new AnsibleTree("installed", Optional.empty()), debian13()));
         for (String entry : System.getenv().getOrDefault(TREES_VARIABLE, "").split(":")) {
             if (!entry.isBlank()) {
@@ -38,19 +38,19 @@ record AnsibleTree(String name, Optional<Path> pythonPath) {
     }
 
     /** Why this tree can't be used, if it can't: a tree without ansible-core in it. */
-    Optional<String> problem() {
+    public Optional<String> problem() {
         return pythonPath.filter(path -> !Files.isRegularFile(path.resolve("ansible/release.py")))
                 .map(path -> "no ansible-core in " + path + (name.equals("debian13")
                         ? " (scripts/fetch-ansible-core.sh fetches Debian 13's)" : " (from " + TREES_VARIABLE + ")"));
     }
 
     /** What ansible-playbook needs in its environment to run this release. */
-    Map<String, String> environment() {
+    public Map<String, String> environment() {
         return pythonPath.map(path -> Map.of("PYTHONPATH", path.toString())).orElse(Map.of());
     }
 
     /** "ansible-core 2.19.11 (debian13)", as this tree's ansible-playbook reports its version. */
-    String describe() throws IOException, InterruptedException {
+    public String describe() throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder("ansible-playbook", "--version").redirectErrorStream(true);
         builder.environment().putAll(environment());
         Process process = builder.start();

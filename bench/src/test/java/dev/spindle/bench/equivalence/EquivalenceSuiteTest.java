@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -34,11 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The equivalence suite (bench/src/test/playbooks): the same playbooks against a real
  * OpenSSH server on loopback, once with vanilla ssh (pipelining, ControlPersist) and once with
- * spindle_ssh, must give the same result for every task and host, key by key, after
+ * spindle_ssh (or with {@code -Dspindle.equivalence.candidate=spindle_linear}, spindle_free or
+ * spindle_host_pinned: that strategy, the transport left at ssh), must give the same result for every task and host, key by key, after
  * {@link PerRunValues}; and that under every ansible-core of {@link AnsibleTree#toTest()}.
  * Needs root (test users, sudo), sshd and ansible-playbook; skipped otherwise.
- * {@code -Dspindle.equivalence.candidate=ssh} runs vanilla against vanilla, which checks that
- * the normalization leaves no run-to-run noise.
+ * The candidates are spindle_ssh and spindle_linear unless {@code -Dspindle.equivalence.candidate}
+ * names others (comma-separated; spindle_free and spindle_host_pinned schedule as their vanilla
+ * strategies and reach hosts the way spindle_linear does, so they are left out by default for
+ * the test run's time). {@code -Dspindle.equivalence.candidate=ssh} runs vanilla against
+ * vanilla, which checks that the normalization leaves no run-to-run noise.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EquivalenceSuiteTest {
@@ -51,8 +56,8 @@ class EquivalenceSuiteTest {
     static Path dir;
     private final List<TreeRuns> runs = new ArrayList<>();
 
-    /** Both transports' runs under one ansible-core. */
-    private record TreeRuns(String ansible, SuiteRun vanilla, SuiteRun candidate) {
+    /** Vanilla's run and every candidate's under one ansible-core. */
+    private record TreeRuns(String ansible, SuiteRun vanilla, List<SuiteRun> candidates) {
     }
 
     @BeforeAll
@@ -62,8 +67,8 @@ class EquivalenceSuiteTest {
         assumeTrue(OpenSshServer.available(), "needs /usr/sbin/sshd and ssh-keygen (apt-get install openssh-server)");
         assumeTrue(PlaybookRun.available(), "needs ansible-playbook on the PATH (apt-get install ansible-core)");
         RepositoryLayout repo = RepositoryLayout.ofRunningCode();
-        Transport candidateTransport = candidateTransport();
-        if (candidateTransport == Transport.SPINDLE_SSH) {
+        List<Transport> candidates = candidateTransports();
+        if (candidates.stream().anyMatch(Transport::usesSpindle)) {
             assumeTrue(Files.isRegularFile(repo.spindleSshPlugin()), "no spindle_ssh plugin at " + repo.spindleSshPlugin()
                     + "; -D" + CANDIDATE_PROPERTY + "=ssh runs the suite vanilla against vanilla");
         }
@@ -77,37 +82,54 @@ class EquivalenceSuiteTest {
         }
         try (SuiteTarget target = SuiteTarget.start(dir.resolve("sshd"))) {
             SuiteRunner runner = new SuiteRunner(target, repo, bigFile, launcher);
-            boolean againstItself = candidateTransport == Transport.VANILLA_SSH;
+            boolean againstItself = candidates.contains(Transport.VANILLA_SSH);
             for (AnsibleTree tree : trees) {
                 String ansible = tree.describe();
                 Path treeDir = dir.resolve(tree.name());
                 SuiteRun vanilla = runner.run(Transport.VANILLA_SSH, tree,
                         (againstItself ? "vanilla ssh, 1st run" : "vanilla ssh") + ", " + ansible, treeDir.resolve("vanilla"));
-                SuiteRun candidate = runner.run(candidateTransport, tree,
-                        (againstItself ? "vanilla ssh, 2nd run" : candidateTransport.label()) + ", " + ansible,
-                        treeDir.resolve("candidate"));
-                runs.add(new TreeRuns(ansible, vanilla, candidate));
+                List<SuiteRun> candidateRuns = new ArrayList<>();
+                for (Transport candidate : candidates) {
+                    candidateRuns.add(runner.run(candidate, tree, (candidate == Transport.VANILLA_SSH ? "vanilla ssh, 2nd run"
+                            : candidate.label()) + ", " + ansible, treeDir.resolve(candidate.shortName())));
+                }
+                runs.add(new TreeRuns(ansible, vanilla, candidateRuns));
             }
         }
     }
 
-    /** Runs the check on every ansible-core's runs, reporting every failure. */
+    /** Runs the check on every candidate's runs under every ansible-core, reporting every failure. */
     private void forEveryRelease(ReleaseCheck check) {
-        assertAll(runs.stream().map(run -> () -> check.verify(run.ansible(), run.vanilla(), run.candidate())));
+        assertAll(runs.stream().flatMap(run -> run.candidates().stream()
+                .map(candidate -> () -> check.verify(run.ansible(), run.vanilla(), candidate))));
+    }
+
+    /** The same, for the candidates that go through Spindle only. */
+    private void forEverySpindleRun(ReleaseCheck check) {
+        assumeTrue(candidateTransports().stream().anyMatch(Transport::usesSpindle), "no Spindle candidate");
+        forEveryRelease((ansible, vanilla, candidate) -> {
+            if (candidate.transport().usesSpindle()) {
+                check.verify(ansible, vanilla, candidate);
+            }
+        });
     }
 
     private interface ReleaseCheck {
         void verify(String ansible, SuiteRun vanilla, SuiteRun candidate) throws Exception;
     }
 
-    private static Transport candidateTransport() {
-        String name = System.getProperty(CANDIDATE_PROPERTY, Transport.SPINDLE_SSH.pluginName());
-        for (Transport transport : Transport.values()) {
-            if (transport.pluginName().equals(name)) {
-                return transport;
-            }
+    private static List<Transport> candidateTransports() {
+        String names = System.getProperty(CANDIDATE_PROPERTY, "").strip();
+        if (names.isEmpty()) {
+            return List.of(Transport.SPINDLE_SSH, Transport.SPINDLE_LINEAR);
         }
-        throw new IllegalArgumentException(CANDIDATE_PROPERTY + " must be spindle_ssh or ssh, not " + name);
+        List<Transport> candidates = new ArrayList<>();
+        for (String name : names.split("\\s*,\\s*")) {
+            candidates.add(Arrays.stream(Transport.values()).filter(transport -> transport.shortName().equals(name))
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException(CANDIDATE_PROPERTY + " takes "
+                            + Arrays.stream(Transport.values()).map(Transport::shortName).toList() + ", not " + name)));
+        }
+        return candidates;
     }
 
     /** Incompressible and the same every time: ssh's -C can't shrink it, and a failure is reproducible. */
@@ -158,20 +180,20 @@ class EquivalenceSuiteTest {
 
     @Test
     void spindleLogsInOncePerHostAndUserForTheWholeSuite() {
-        assumeTrue(candidateTransport() == Transport.SPINDLE_SSH, "only spindle_ssh promises one login");
         // one reachable host and one login user; become (sudo, su) reuses that login
-        forEveryRelease((ansible, vanilla, candidate) -> assertEquals(1, candidate.totalLogins(),
-                ansible + ": SSH logins sshd accepted, per playbook: " + candidate.logins()));
+        forEverySpindleRun((ansible, vanilla, candidate) -> assertEquals(1, candidate.totalLogins(),
+                ansible + ", " + candidate.transport().label() + ": SSH logins sshd accepted, per playbook: "
+                        + candidate.logins()));
     }
 
     @Test
     void everyPipelinedModuleRunsWarm() {
-        assumeTrue(candidateTransport() == Transport.SPINDLE_SSH, "only spindle_ssh runs modules warm");
-        forEveryRelease((ansible, vanilla, candidate) -> {
-            System.out.printf("equivalence: %s: %d module requests, %d fallbacks to spindle.exec%n", ansible,
+        forEverySpindleRun((ansible, vanilla, candidate) -> {
+            String run = ansible + ", " + candidate.transport().label();
+            System.out.printf("equivalence: %s: %d module requests, %d fallbacks to spindle.exec%n", run,
                     candidate.moduleRequests(), candidate.fallbacks().size());
-            assertEquals(List.of(), candidate.fallbacks(), ansible + ": pipelined modules that ran in a fresh interpreter");
-            assertTrue(candidate.moduleRequests() > 0, ansible + ": no module ran warm");
+            assertEquals(List.of(), candidate.fallbacks(), run + ": pipelined modules that ran in a fresh interpreter");
+            assertTrue(candidate.moduleRequests() > 0, run + ": no module ran warm");
         });
     }
 

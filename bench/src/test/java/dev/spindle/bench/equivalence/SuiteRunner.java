@@ -24,7 +24,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * Runs the suite's playbooks under one transport and ansible-core, each as its own ansible-playbook process in
  * the same run directory, the pipelined-only one first with ~/.ansible/tmp snapshots around it.
- * For spindle_ssh the plugin starts a daemon of a private runtime directory, kept warm across
+ * For spindle_ssh and the Spindle strategies the plugin starts a daemon of a private runtime directory, kept warm across
  * the playbooks (SPINDLE_PERSIST) so the whole suite may log in once; it is stopped at the end.
  */
 final class SuiteRunner {
@@ -59,7 +59,7 @@ final class SuiteRunner {
         Path runtimeDir = runDir.resolve("spindle-runtime");
         Map<String, String> env = new HashMap<>(Map.of("SPINDLE_RECORD_FILE", runDir.resolve("record.jsonl").toString()));
         env.putAll(ansible.environment());
-        if (transport == Transport.SPINDLE_SSH) {
+        if (transport.usesSpindle()) {
             env.putAll(SpindleDaemon.environment(runtimeDir, launcher, "10m"));
         }
         Map<String, Integer> exitStatus = new LinkedHashMap<>();
