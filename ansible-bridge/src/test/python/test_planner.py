@@ -1,0 +1,114 @@
+"""The planner against Ansible's own _execute_module: a planned module sends the same request
+the parsed payload sends, and the action gets the same result, with no payload built.
+
+Each case runs a real ActionBase._execute_module twice over the real spindle_ssh plugin, whose
+daemon is a recorder: vanilla (the payload piped, read by ansiballz) and through
+planner.execute_module, as ansible_patches calls it. test_versions runs this under every tree.
+"""
+
+import base64
+import hashlib
+import json
+import unittest
+from unittest import mock
+
+import bridge_harness
+from bridge_harness import RecordingBridge, exec_reply, requires_ansible
+
+if bridge_harness.ANSIBLE_MISSING is None:
+    import ansible.plugins.action as action_plugins
+    import ansible.plugins.loader as plugin_loaders
+    from ansible.plugins.action import ActionBase
+
+    from ansible_spindle import planner
+
+TASK_VARS = {"ansible_python_interpreter": "/usr/bin/python3", "inventory_hostname": "web1"}
+MODULE_OUTPUT = json.dumps({"ping": "pong", "changed": False, "stdout": "a\nb"}).encode()
+
+
+@requires_ansible
+class PlannerTest(unittest.TestCase):
+
+    def run_module(self, planned, module_name="ansible.builtin.ping", module_args=None, task_vars=None,
+                   replies=(), environment=None):
+        bridge = RecordingBridge(*(list(replies) + [exec_reply(0, MODULE_OUTPUT)]))
+        connection = bridge_harness.make_connection()
+        connection._bridge = lambda: bridge
+        action = bridge_harness.action_for(connection)
+        action._task.environment = environment or []
+        action._shared_loader_obj = plugin_loaders  # what TaskExecutor gives an action: the loaders
+        kwargs = dict(module_name=module_name, module_args=dict(module_args or {"data": "x"}),
+                      task_vars=dict(task_vars or TASK_VARS))
+        if planned:
+            result = planner.execute_module(action, ActionBase._execute_module, **kwargs)
+        else:
+            result = ActionBase._execute_module(action, **kwargs)
+        return result, bridge.requests
+
+    def assert_same_as_vanilla(self, **case):
+        vanilla_result, vanilla_requests = self.run_module(False, **case)
+        planned_result, planned_requests = self.run_module(True, **case)
+        self.assertEqual(planned_result, vanilla_result)
+        self.assertEqual([address for address, _ in planned_requests], ["spindle.module"])
+        self.assertEqual(_without_task(planned_requests), _without_task(vanilla_requests))
+        return planned_requests[0][1]
+
+    def test_ping_is_the_request_its_payload_makes(self):
+        body = self.assert_same_as_vanilla()
+        self.assertEqual(body["fqn"], "ansible.modules.ping")
+        self.assertIsNone(body["zip_b64"])
+
+    def test_command_with_unicode_arguments_and_environment(self):
+        self.assert_same_as_vanilla(module_name="ansible.builtin.command",
+                                    module_args={"_raw_params": "echo 'h\u00e9llo' \"$HOME\"", "quote": "it's"},
+                                    environment=[{"LANG": "C.UTF-8", "MY_VAR": "it's $HOME"}])
+
+    def test_short_module_name_and_rlimit(self):
+        body = self.assert_same_as_vanilla(module_name="ping",
+                                           task_vars=dict(TASK_VARS, ansible_python_module_rlimit_nofile=1024))
+        self.assertEqual(body["wrapper"]["rlimit_nofile"], 1024)
+
+    def test_warm_module_builds_no_payload(self):
+        self.run_module(True)
+        with mock.patch.object(action_plugins, "modify_module", wraps=action_plugins.modify_module) as built:
+            result, requests = self.run_module(True, module_args={"data": "second"})
+        built.assert_not_called()  # the planner's stand-in ran in its place and built nothing
+        self.assertEqual(json.loads(requests[0][1]["params"])["ANSIBLE_MODULE_ARGS"]["data"], "second")
+        self.assertEqual(result["ping"], "pong")
+
+    def test_zip_goes_when_the_daemon_asks(self):
+        _, requests = self.run_module(True, replies=[{"need_zip": True}])
+        (_, first), (_, second) = requests
+        self.assertIsNone(first["zip_b64"])
+        self.assertEqual(hashlib.sha1(base64.b64decode(second["zip_b64"])).hexdigest(), second["zip_sha1"])
+
+    def test_modify_module_is_restored(self):
+        before = action_plugins.modify_module
+        self.run_module(True)
+        self.assertIs(action_plugins.modify_module, before)
+
+    def test_other_connections_are_not_planned(self):
+        action = mock.Mock()
+        action._connection = object()
+        original = mock.Mock(return_value={"ok": 1})
+        self.assertEqual(planner.execute_module(action, original, "ping", wrap_async=True), {"ok": 1})
+        original.assert_called_once_with(action, "ping", wrap_async=True)
+
+    def test_a_plan_the_connection_cannot_run_warm_goes_as_its_payload(self):
+        connection = bridge_harness.make_connection()
+        bridge = RecordingBridge()
+        connection._bridge = lambda: bridge
+        plan = planner.PlannedModule("ansible.modules.ping", "ping", "{}", "0" * 40, "/nonexistent", {},
+                                     lambda: b"the payload")
+        connection.exec_command("cd /tmp && /usr/bin/python3", in_data=plan, sudoable=False)
+        address, body = bridge.last
+        self.assertEqual(address, "spindle.exec")
+        self.assertEqual(base64.b64decode(body["stdin_b64"]), b"the payload")
+
+
+def _without_task(requests):
+    return [(address, dict(body, task=None)) for address, body in requests]
+
+
+if __name__ == "__main__":
+    unittest.main()
