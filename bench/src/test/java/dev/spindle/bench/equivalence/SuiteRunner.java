@@ -31,9 +31,12 @@ final class SuiteRunner {
 
     static final String PIPELINED = "pipelined.yml";
     static final List<String> PLAYBOOKS = List.of(PIPELINED, "payload_settings.yml", "commands.yml", "files.yml",
-            "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml");
+            "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml",
+            "module_styles.yml", "isolation.yml");
     /** Comma-separated playbook names: runs only those (while working on a case); all of them by default. */
     static final String ONLY_PROPERTY = "spindle.equivalence.playbooks";
+    /** A strategy plugin file the candidate's plays run under (e.g. a test-only one); Ansible's default if unset. */
+    static final String STRATEGY_PROPERTY = "spindle.equivalence.strategy";
     private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);
 
     private final SuiteTarget target;
@@ -115,7 +118,14 @@ final class SuiteRunner {
     private Path writeConfig(Transport transport, Path runDir) throws IOException {
         Path inventory = InventoryHost.writeInventory(runDir.resolve("inventory.ini"),
                 Map.of("targets", List.of(target.reachable()), "unreachable", List.of(target.unreachable())));
-        return AnsibleConfig.forTransport(transport, repo, inventory, runDir.resolve("cp"))
+        AnsibleConfig config = AnsibleConfig.forTransport(transport, repo, inventory, runDir.resolve("cp"));
+        String strategy = System.getProperty(STRATEGY_PROPERTY, "").strip();
+        if (transport != Transport.VANILLA_SSH && !strategy.isEmpty()) {
+            Path plugin = Path.of(strategy).toAbsolutePath();
+            config.with("defaults", "strategy_plugins", plugin.getParent().toString())
+                    .with("defaults", "strategy", plugin.getFileName().toString().replaceFirst("\\.py$", ""));
+        }
+        return config
                 .with("defaults", "callbacks_enabled", "spindle_record")
                 .with("defaults", "callback_plugins", playbooks.resolve("callback_plugins").toString())
                 .with("defaults", "library", playbooks.resolve("library").toString())
