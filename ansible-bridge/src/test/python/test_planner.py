@@ -8,6 +8,7 @@ planner.execute_module, as ansible_patches calls it. test_versions runs this und
 
 import base64
 import hashlib
+import inspect
 import json
 import unittest
 from unittest import mock
@@ -18,6 +19,7 @@ from bridge_harness import RecordingBridge, exec_reply, requires_ansible
 if bridge_harness.ANSIBLE_MISSING is None:
     import ansible.plugins.action as action_plugins
     import ansible.plugins.loader as plugin_loaders
+    from ansible.errors import AnsibleError
     from ansible.plugins.action import ActionBase
 
     from ansible_spindle import planner
@@ -30,7 +32,7 @@ MODULE_OUTPUT = json.dumps({"ping": "pong", "changed": False, "stdout": "a\nb"})
 class PlannerTest(unittest.TestCase):
 
     def run_module(self, planned, module_name="ansible.builtin.ping", module_args=None, task_vars=None,
-                   replies=(), environment=None):
+                   replies=(), environment=None, **more):
         bridge = RecordingBridge(*(list(replies) + [exec_reply(0, MODULE_OUTPUT)]))
         connection = bridge_harness.make_connection()
         connection._bridge = lambda: bridge
@@ -38,7 +40,7 @@ class PlannerTest(unittest.TestCase):
         action._task.environment = environment or []
         action._shared_loader_obj = plugin_loaders  # what TaskExecutor gives an action: the loaders
         kwargs = dict(module_name=module_name, module_args=dict(module_args or {"data": "x"}),
-                      task_vars=dict(task_vars or TASK_VARS))
+                      task_vars=dict(task_vars or TASK_VARS), **more)
         if planned:
             result = planner.execute_module(action, ActionBase._execute_module, **kwargs)
         else:
@@ -68,6 +70,15 @@ class PlannerTest(unittest.TestCase):
                                            task_vars=dict(TASK_VARS, ansible_python_module_rlimit_nofile=1024))
         self.assertEqual(body["wrapper"]["rlimit_nofile"], 1024)
 
+    def test_every_argument_of_this_releases_execute_module_is_taken(self):
+        defaults = {name: parameter.default for name, parameter
+                    in inspect.signature(ActionBase._execute_module).parameters.items()
+                    if parameter.default is not inspect.Parameter.empty and name not in ("module_name", "module_args",
+                                                                                       "task_vars", "tmp",
+                                                                                       "delete_remote_tmp")}
+        self.assertIn("wrap_async", defaults)
+        self.assert_same_as_vanilla(**defaults)
+
     def test_warm_module_builds_no_payload(self):
         self.run_module(True)
         with mock.patch.object(action_plugins, "modify_module", wraps=action_plugins.modify_module) as built:
@@ -75,6 +86,16 @@ class PlannerTest(unittest.TestCase):
         built.assert_not_called()  # the planner's stand-in ran in its place and built nothing
         self.assertEqual(json.loads(requests[0][1]["params"])["ANSIBLE_MODULE_ARGS"]["data"], "second")
         self.assertEqual(result["ping"], "pong")
+
+    def test_task_isolation_none_goes_with_the_request(self):
+        _, requests = self.run_module(True, task_vars=dict(TASK_VARS, spindle_task_isolation="none"))
+        self.assertEqual(requests[0][1]["isolation"], "none")
+        _, requests = self.run_module(True, task_vars=dict(TASK_VARS, spindle_task_isolation="process"))
+        self.assertNotIn("isolation", requests[0][1])
+
+    def test_unknown_task_isolation_fails_the_task_clearly(self):
+        with self.assertRaisesRegex(AnsibleError, "spindle_task_isolation must be one of process, none, not 'nope'"):
+            self.run_module(True, task_vars=dict(TASK_VARS, spindle_task_isolation="nope"))
 
     def test_zip_goes_when_the_daemon_asks(self):
         _, requests = self.run_module(True, replies=[{"need_zip": True}])

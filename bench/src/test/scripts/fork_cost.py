@@ -1,17 +1,16 @@
 #!/usr/bin/python3
 """What fork isolation costs per module task, in one interleaved run (compare within a run only).
 
-Runs the same module N times through the agent's fork server (spindle_agent.modules.ForkServer:
-a fresh forked process per task, as every task runs today) and N times in this one process
-(the module run again and again in-process, what `none` isolation would do: nothing reset
-between tasks), alternating rounds, and prints the median per task of each and their
-difference. The module zip is built by the installed ansible-core's module_common.
+Runs the same module N times through the agent's fork server (spindle_agent.modules.ForkServer)
+forked, a fresh process per task (isolation "process", the default), and N times inline, in the
+server's long-lived runner (`spindle_task_isolation: none`), alternating rounds, and prints the
+median per task of each and their difference. The module zip is built by the installed
+ansible-core's module_common.
 
     /usr/bin/python3 bench/src/test/scripts/fork_cost.py [--tasks 200] [--rounds 5] [--module ping]
 """
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
@@ -24,7 +23,6 @@ sys.path.insert(0, os.path.join(REPO, "ansible-bridge", "src", "test", "python")
 
 import bridge_harness  # noqa: E402  (Ansible pointed at a private config and temp dir)
 from ansible_spindle.ansiballz import parse_module_invocation  # noqa: E402
-from spindle_agent import modrunner  # noqa: E402
 from spindle_agent.modules import ZipCache, ForkServer  # noqa: E402
 from spindle_agent.router import dump_json  # noqa: E402
 
@@ -50,12 +48,12 @@ def main():
     forked, inline = [], []
     try:
         for _ in range(options.rounds):
-            forked.append(_per_task(options.tasks, lambda: _forked(server, spec)))
-            inline.append(_per_task(options.tasks, lambda: _in_process(invocation, data, shown)))
+            forked.append(_per_task(options.tasks, lambda: _run(server, spec, inline=False)))
+            inline.append(_per_task(options.tasks, lambda: _run(server, spec, inline=True)))
     finally:
         server.stop(grace=2.0)
     fork_ms, none_ms = statistics.median(forked) * 1000, statistics.median(inline) * 1000
-    print("%s, %d tasks x %d rounds, median per task: forked %.2f ms, in-process %.2f ms, "
+    print("%s, %d tasks x %d rounds, median per task: forked %.2f ms, inline %.2f ms, "
           "fork isolation costs %.2f ms" % (options.module, options.tasks, options.rounds, fork_ms, none_ms,
                                             fork_ms - none_ms))
 
@@ -75,16 +73,9 @@ def _per_task(tasks, run):
     return (time.monotonic() - started) / tasks
 
 
-def _forked(server, spec):
-    rc, stdout, _ = server.run(_Call(), spec, None)
+def _run(server, spec, inline):
+    rc, stdout, _ = server.run(_Call(), spec, None, inline=inline)
     assert rc == 0 and json.loads(stdout.decode()), (rc, stdout)
-
-
-def _in_process(invocation, data, shown):
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        status = modrunner._run_module(invocation.fqn, invocation.params, data, shown, None, invocation.wrapper)
-    sys.meta_path.pop(0)  # the ZipFinder _run_module put first, or they pile up
-    assert status == 0, status
 
 
 if __name__ == "__main__":

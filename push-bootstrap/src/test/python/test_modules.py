@@ -84,7 +84,8 @@ class Sandbox(object):
 
 
 @unittest.skipUnless(ansible_available(), "%s cannot import ansible" % SYSTEM_PYTHON)
-class AnsiballZTest(SharedAgentTestCase):
+class _PayloadAgentTestCase(SharedAgentTestCase):
+    """An agent of its own for the class, the test payloads, a sandbox home."""
 
     quiet_stderr = False
 
@@ -105,13 +106,13 @@ class AnsiballZTest(SharedAgentTestCase):
         finally:
             cls.sandbox.remove()
 
-    def run_module(self, name, args, env=None, send_zip=True, timeout=None, reply_timeout=30):
+    def run_module(self, name, args, env=None, send_zip=True, timeout=None, reply_timeout=30, isolation=None):
         payload = self.payloads[name]
         params, _ = payload.with_args(args)
         return decoded(self.controller.call(
             "run_module", reply_timeout=reply_timeout, zip_sha1=payload.sha1,
             zip_b64=payload.zip_b64 if send_zip else None, fqn=payload.fqn, params=params,
-            env=env or {}, timeout=timeout))
+            env=env or {}, timeout=timeout, isolation=isolation))
 
     def assertLikeVanilla(self, name, args, env=None):
         ours = self.run_module(name, args, env)
@@ -125,10 +126,13 @@ class AnsiballZTest(SharedAgentTestCase):
         self.assertEqual(normalized_stderr(ours[2]), normalized_stderr(vanilla[2]))
         return ours
 
-    def custom(self, how, **args):
-        rc, stdout, stderr = self.run_module("spindle_custom", dict(args, how=how))
+    def custom(self, how, isolation=None, **args):
+        rc, stdout, stderr = self.run_module("spindle_custom", dict(args, how=how), isolation=isolation)
         self.assertEqual((rc, stderr), (0, b""), stdout)
         return json.loads(stdout.decode("utf-8"))
+
+
+class AnsiballZTest(_PayloadAgentTestCase):
 
     def test_ping(self):
         rc, stdout, _ = self.assertLikeVanilla("ping", {"data": "pong \u00e9"})
@@ -274,6 +278,48 @@ class AnsiballZTest(SharedAgentTestCase):
         sys.stderr.write("\nrun_module(ping) round trip through the fake controller: median "
                          "%.1f ms over %d calls\n"
                          % (statistics.median(samples) * 1e3, len(samples)))
+
+
+class InlineIsolationTest(_PayloadAgentTestCase):
+    """isolation "none": the fork server's inline runner. Its own agent: the runner it leaves
+    behind (a child of the fork server, with whatever the tasks changed) is no other test's."""
+
+    def test_isolation_none_runs_inline_and_keeps_its_state_there_only(self):
+        polluted = self.custom("pollute", isolation="none")
+        kept = self.custom("ok", isolation="none")
+        # cwd is the task's own each time, as everything the request sets
+        self.assertEqual((kept["env"], kept["cwd"], kept["json_polluted"], kept["usr1"], kept["spindle_modules"]),
+                         ("yes", self.sandbox.home, True, True, ["spindle_polluted"]))
+        self.assertEqual(kept["pid"], polluted["pid"])  # one runner, no fork per task
+        self.assertEqual(kept["ppid"], forkserver_pid(self.controller))
+        clean = self.custom("ok")
+        self.assertEqual((clean["env"], clean["cwd"], clean["json_polluted"], clean["usr1"], clean["extra_devnull"]),
+                         (None, self.sandbox.home, False, False, []))
+        self.assertNotEqual(clean["pid"], polluted["pid"])
+        ping = self.run_module("ping", {"data": "inline"}, isolation="none")
+        self.assertEqual(module_json(ping[1]), module_json(self.run_module("ping", {"data": "inline"})[1]))
+
+    def test_a_killed_inline_task_is_reported_and_the_next_gets_a_new_runner(self):
+        before = self.custom("ok", isolation="none")
+        rc, stdout, stderr = self.run_module("spindle_custom", {"how": "killed"}, isolation="none")
+        self.assertEqual((rc, stdout), (137, b""))
+        self.assertIn(b"Killed", stderr)
+        after = self.custom("ok", isolation="none")
+        self.assertNotEqual(after["pid"], before["pid"])
+        self.assertEqual(after["env"], None)  # the new runner starts from the fork server's state
+
+    def test_timeout_kills_the_runner_and_the_next_gets_a_new_one(self):
+        before = self.custom("ok", isolation="none")
+        with self.assertRaises(RemoteError) as caught:
+            self.run_module("spindle_custom", {"how": "sleep", "seconds": 30}, timeout=1, isolation="none")
+        self.assertEqual(caught.exception.type, "spindle.Timeout")
+        self.assertTrue(wait_until(lambda: not pid_alive(before["pid"])))
+        self.assertNotEqual(self.custom("ok", isolation="none")["pid"], before["pid"])
+
+    def test_unknown_isolation_is_refused(self):
+        with self.assertRaises(RemoteError) as caught:
+            self.run_module("ping", {}, isolation="thread")
+        self.assertIn("isolation must be one of process, none", caught.exception.message)
 
 
 class TinyModuleTest(SharedAgentTestCase):

@@ -176,6 +176,8 @@ class SpindleConnectionBase(ConnectionBase):
             "wrapper": invocation.wrapper,
             "timeout": None,
         })
+        if isinstance(stdin, planner.PlannedModule) and stdin.isolation:
+            body["isolation"] = stdin.isolation
         reply = self._request("spindle.module", body, python=invocation.interpreter, become=become)
         if reply.get("need_zip"):
             body["zip_b64"] = invocation.zip_b64

@@ -16,6 +16,10 @@ spindle_ssh sends `spindle.module` from it as it would from a parsed payload (th
 so no worker renders, encodes or parses a payload, and a warm task is one request and reply.
 Where the connection cannot run it that way it asks for the real payload (PlannedModule.payload).
 
+The task variable `spindle_task_isolation` (docs/ansible.md) says how the agent runs a planned
+module: "process" (the default) in a fresh process forked from its fork server, "none" in the
+fork server's long-lived inline runner.
+
 Not planned (original runs as is): other module styles (JSON-args, WANT_JSON, old-style,
 binary, PowerShell), tasks that do not pipeline (async, an emulated become with a password),
 non-integer rlimit settings that need templating, and ansible-test's coverage or 2.19's
@@ -30,23 +34,26 @@ import threading
 
 import ansible.plugins.action as action_plugins
 from ansible import constants as C
+from ansible.errors import AnsibleError
 from ansible.executor import module_common
 from ansible.release import __version__ as ANSIBLE_VERSION
 
 from ansible_spindle import ansiballz
 
-__all__ = ["execute_module", "PlannedModule"]
+__all__ = ["execute_module", "PlannedModule", "ISOLATION_VAR"]
 
 # ansible-core 2.19 and later: modify_module returns a _BuiltModule and arguments are encoded
 # for the module's serialization profile.
 _BUILT_MODULE = getattr(module_common, "_BuiltModule", None)
 _CACHE_FORMAT = 1
+ISOLATION_VAR = "spindle_task_isolation"
+_ISOLATIONS = ("process", "none")
 _swap_lock = threading.Lock()
 _MODIFY_MODULE_SIGNATURE = inspect.signature(module_common.modify_module)
 
 
 def execute_module(action, original, *args, **kwargs):
-    if not _plannable(action, args, kwargs):
+    if not _plannable(action, original, args, kwargs):
         return original(action, *args, **kwargs)
     real = action_plugins.modify_module
     planning = _PlanningModifyModule(real)
@@ -62,23 +69,20 @@ def execute_module(action, original, *args, **kwargs):
                 action_plugins.modify_module = real
 
 
-def _plannable(action, args, kwargs):
+def _plannable(action, original, args, kwargs):
     if not getattr(action._connection, "runs_planned_modules", False):
         return False
     # Only a pipelined module goes as stdin; otherwise _execute_module writes the payload to a file.
-    return action._is_pipelining_enabled("new", _wrap_async(*args, **kwargs))
-
-
-def _wrap_async(module_name=None, module_args=None, tmp=None, task_vars=None, persist_files=False,
-                delete_remote_tmp=None, wrap_async=False):
-    return wrap_async
+    wrap_async = inspect.signature(original).bind(action, *args, **kwargs).arguments.get("wrap_async", False)
+    return action._is_pipelining_enabled("new", wrap_async)
 
 
 class PlannedModule(object):
     """A planned module where _execute_module expects the payload: what `spindle.module` needs."""
 
-    def __init__(self, fqn, name, params, zip_sha1, zip_file, wrapper, build_payload):
+    def __init__(self, fqn, name, params, zip_sha1, zip_file, wrapper, build_payload, isolation=None):
         self.fqn = fqn
+        self.isolation = isolation  # None: the agent's default, a forked process
         self.name = name
         self.params = params
         self.zip_sha1 = zip_sha1
@@ -138,11 +142,22 @@ class _PlanningModifyModule(object):
             return None  # modify_module raises its own error for it
         wrapper = dict(built["wrapper"], rlimit_nofile=rlimit_nofile)
         plan = PlannedModule(built["fqn"], call["module_name"], params, built["zip_sha1"], built["zip_file"],
-                             wrapper, lambda: _payload_bytes(real()))
+                             wrapper, lambda: _payload_bytes(real()), _isolation(task_vars, call["templar"]))
         if _BUILT_MODULE is None:
             return plan, "new", shebang
         return _BUILT_MODULE(b_module_data=plan, module_style="new", shebang=shebang,
                              serialization_profile=built["profile"])
+
+
+def _isolation(task_vars, templar):
+    """None for the default (a forked process), else what spindle_task_isolation asks for."""
+    value = task_vars.get(ISOLATION_VAR)
+    if value is None:
+        return None
+    value = templar.template(value)
+    if value not in _ISOLATIONS:
+        raise AnsibleError("%s must be one of %s, not %r" % (ISOLATION_VAR, ", ".join(_ISOLATIONS), value))
+    return None if value == "process" else value
 
 
 def _is_new_style_python(b_module_data):

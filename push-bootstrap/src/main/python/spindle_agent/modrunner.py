@@ -17,6 +17,8 @@ with the zip where possible (respawn_module imports from it), else
 "spindle:ansible_<name>_payload.zip". Then as CPython: SystemExit None is 0, an int the
 status, else printed to stderr, 1; an uncaught exception to sys.excepthook (traceback from
 runpy down), 1; threads joined, atexit run, stdio flushed. run_stdin(): spec from stdin.
+execute(spec) does the same in this process and returns the status instead of exiting (the
+fork server's inline runner): the zip's finder and memfd go after each task, nothing else.
 """
 
 import atexit
@@ -98,6 +100,12 @@ def run_stdin():
 
 
 def run(spec):
+    os._exit(execute(spec))
+
+
+def execute(spec):
+    """run(spec) in this process, which it leaves running: the exit status run() ends with.
+    What the module changes (env, cwd, modules, signal handlers, fds) stays."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -119,15 +127,19 @@ def run(spec):
         sys.modules["random"].seed()
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.argv = [""]
-    status = _run_module(task["fqn"], task["params"], data, task.get("shown"),
-                         marshal.loads(code) if code else None, wrapper)
-    os._exit(_finish(status) & 0xFF)
+    finder = ZipFinder(data, task.get("shown") or shown_path(task["fqn"].rpartition(".")[2]),
+                       marshal.loads(code) if code else None)
+    sys.meta_path.insert(0, finder)
+    modlib, memfd = _modlib(data, task["fqn"])
+    try:
+        return _finish(_run_module(task["fqn"], task["params"], modlib, wrapper)) & 0xFF
+    finally:  # after _finish: atexit hooks may still import from the zip
+        sys.meta_path.remove(finder)
+        if memfd is not None:
+            os.close(memfd)
 
 
-def _run_module(fqn, params, data, shown=None, codes=None, wrapper=None):
-    wrapper = wrapper or {}
-    modlib = _modlib(data, fqn)
-    sys.meta_path.insert(0, ZipFinder(data, shown or shown_path(fqn.rpartition(".")[2]), codes))
+def _run_module(fqn, params, modlib, wrapper):
     try:
         loader = wrapper.get("loader")
         if loader:
@@ -220,15 +232,20 @@ def shown_path(name):
 
 
 def _modlib(data, fqn):
+    """(modlib path, the memfd behind it or None)."""
     name = "ansible_%s_payload.zip" % fqn.rpartition(".")[2]
     try:
         fd = os.memfd_create(name)
+    except (AttributeError, OSError):
+        return "spindle:" + name, None
+    try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        return "/proc/%d/fd/%d" % (os.getpid(), fd)
-    except (AttributeError, OSError):
-        return "spindle:" + name
+    except OSError:
+        os.close(fd)
+        return "spindle:" + name, None
+    return "/proc/%d/fd/%d" % (os.getpid(), fd), fd
 
 
 def _stdio():  # what the interpreter would have made of the task's locale

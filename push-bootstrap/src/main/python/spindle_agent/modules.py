@@ -2,14 +2,18 @@
 
 Contract:
 - run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None,
-  name=None, wrapper=None) -> {"rc",
+  name=None, wrapper=None, isolation=None) -> {"rc",
   "stdout_b64", "stderr_b64"} as /bin/sh -c 'ENV... python3 && sleep 0' gives them for the
   pipelined payload (killed by signal N: rc 128+N, dash's line on stderr). zip_b64 must
   hash to zip_sha1; ZIPS keeps zips (LRU, ZIP_CACHE bytes); a zip neither sent nor held is
   spindle.UnknownPayload. `wrapper` is what the payload's wrapper does around the module
   (docs/protocol.md; modrunner does it). Timeout (spindle.Timeout) or CANCEL kill the task's group.
+  isolation "process" (None: the same) runs it in a fresh process forked from the fork server;
+  "none" in the fork server's one long-lived inline runner (forkserver), where whatever a task
+  changes stays for the next "none" task; without a fork server both run as a process.
 - ForkServer.fork(close) forks forkserver.serve from the still single-threaded agent
-  (`close`: the agent's fds). run() forks one task -> (rc, stdout, stderr), or None: then
+  (`close`: the agent's fds). run() forks one task (inline: has the inline runner run it)
+  -> (rc, stdout, stderr), or None: then
   it runs as [sys.executable, "-c", stage 1], stage 2 and spec on stdin. A dead server is
   replaced by a fresh interpreter booted from the agent's sources unless that replacement
   died before forking a task.
@@ -93,8 +97,13 @@ class ZipCache(object):
 ZIPS = ZipCache()
 
 
+ISOLATIONS = ("process", "none")
+
+
 def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None, cwd=None, name=None,
-               wrapper=None):
+               wrapper=None, isolation=None):
+    if isolation is not None and isolation not in ISOLATIONS:
+        raise ValueError("isolation must be one of %s, not %r" % (", ".join(ISOLATIONS), isolation))
     data = ZIPS.get(zip_sha1, zip_b64)
     if cwd is None:
         try:
@@ -108,7 +117,7 @@ def run_module(call, zip_sha1, fqn, params, env=None, zip_b64=None, timeout=None
     deadline = None if timeout is None else time.monotonic() + timeout
     server = call.agent.forkserver
     try:
-        outcome = server.run(call, spec, deadline) if server else None
+        outcome = server.run(call, spec, deadline, inline=isolation == "none") if server else None
         if outcome is None:
             stage2 = _stage2(call.agent.sources, "task")
             outcome = run_process(call, build_stage1(len(stage2), sys.executable), stage2 + spec,
@@ -182,12 +191,12 @@ class ForkServer(object):
         return {"pid": self.pid, "restarts": self.restarts, "tasks": self.tasks,
                 "fork_ms": times and round(times[len(times) // 2] * 1000, 3) or None}
 
-    def run(self, call, spec, deadline):
+    def run(self, call, spec, deadline, inline=False):
         for _ in range(2):
             sock = self._sock
             if sock is None:
                 return None
-            started = self._submit(sock)
+            started = self._submit(sock, b"I" if inline else b"R")
             if started == "refused":
                 return None
             if started:
@@ -195,14 +204,14 @@ class ForkServer(object):
             self._restart(sock)
         return None
 
-    def _submit(self, sock):
+    def _submit(self, sock, kind):
         """(task socket, stdout, stderr, spec fd, bytes after the pid line), "refused" if
-        the server cannot fork, None if it is dead."""
+        the server cannot fork, None if it is dead. kind: b"R" a forked task, b"I" inline."""
         task, theirs = socket.socketpair()
         (out, out_w), (err, err_w), (spec_r, spec_w) = os.pipe(), os.pipe(), os.pipe()
         started, reply = time.monotonic(), b""
         try:
-            sock.sendmsg([b"R"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+            sock.sendmsg([kind], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                                    array.array("i", [theirs.fileno(), out_w, err_w, spec_r]))])
             task.settimeout(30)
             while b"\n" not in reply:
