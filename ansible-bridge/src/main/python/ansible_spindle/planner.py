@@ -26,6 +26,7 @@ non-integer rlimit settings that need templating, and ansible-test's coverage or
 extensions (debugger, coverage).
 """
 
+import functools
 import hashlib
 import inspect
 import json
@@ -73,8 +74,13 @@ def _plannable(action, original, args, kwargs):
     if not getattr(action._connection, "runs_planned_modules", False):
         return False
     # Only a pipelined module goes as stdin; otherwise _execute_module writes the payload to a file.
-    wrap_async = inspect.signature(original).bind(action, *args, **kwargs).arguments.get("wrap_async", False)
+    wrap_async = _signature(original).bind(action, *args, **kwargs).arguments.get("wrap_async", False)
     return action._is_pipelining_enabled("new", wrap_async)
+
+
+@functools.lru_cache(maxsize=None)
+def _signature(function):
+    return inspect.signature(function)
 
 
 class PlannedModule(object):
