@@ -10,6 +10,7 @@ import base64
 import hashlib
 import inspect
 import json
+import os
 import unittest
 from unittest import mock
 
@@ -102,6 +103,18 @@ class PlannerTest(unittest.TestCase):
         (_, first), (_, second) = requests
         self.assertIsNone(first["zip_b64"])
         self.assertEqual(hashlib.sha1(base64.b64decode(second["zip_b64"])).hexdigest(), second["zip_sha1"])
+
+    def test_other_module_styles_get_module_commons_own_result(self):
+        library = os.path.join(bridge_harness.REPO, "bench", "src", "test", "playbooks", "library")
+        for module in ("spindle_eq_jsonargs.py", "spindle_eq_want_json.py", "spindle_eq_old_style.py",
+                       "spindle_eq_binary"):
+            with self.subTest(module=module):
+                real = mock.Mock(return_value="module_common's own")
+                stand_in = planner._PlanningModifyModule(real)
+                self.assertEqual(stand_in(module_name="m", module_path=os.path.join(library, module), module_args={},
+                                          templar=None, task_vars={}),
+                                 "module_common's own")
+                real.assert_called_once()
 
     def test_modify_module_is_restored(self):
         before = action_plugins.modify_module
