@@ -308,6 +308,14 @@ class InlineIsolationTest(_PayloadAgentTestCase):
         self.assertNotEqual(after["pid"], before["pid"])
         self.assertEqual(after["env"], None)  # the new runner starts from the fork server's state
 
+    def test_warnings_of_one_inline_task_are_not_the_nexts(self):
+        warned = self.custom("warn", isolation="none")
+        self.assertEqual(warned["warnings"], ["warned once"])
+        self.assertEqual([d["msg"] for d in warned["deprecations"]], ["deprecated once"])
+        after = self.custom("ok", isolation="none")
+        self.assertNotIn("warnings", after)
+        self.assertNotIn("deprecations", after)
+
     def test_timeout_kills_the_runner_and_the_next_gets_a_new_one(self):
         before = self.custom("ok", isolation="none")
         with self.assertRaises(RemoteError) as caught:

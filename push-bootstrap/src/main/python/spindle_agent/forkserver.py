@@ -36,6 +36,10 @@ from .modrunner import execute, run
 __all__ = ["serve", "WARM"]
 
 GRACE = 1.0
+# What Ansible's module_utils collect for one module's result and keep in module globals
+# (2.14-2.19: lists, then dicts): an inline task starts with them empty, as a fresh process
+# would, or one task's warnings and deprecations would show in the next one's result.
+PER_RESULT_STATE = (("ansible.module_utils.common.warnings", ("_global_warnings", "_global_deprecations")),)
 # What ansible.module_utils.basic imports, so a task doesn't load it from disk each time (about
 # 12 -> 6 ms per module here). The last two are site packages basic uses when a target has them
 # (python3-selinux, python3-distro); they are left out quietly when it doesn't.
@@ -86,6 +90,7 @@ def _serve_inline(channel):
 def _execute_inline(out, err, spec_fd):
     with open(spec_fd, "rb") as spec:
         data = spec.read()
+    _reset_per_result_state()
     saved = [os.dup(fd) for fd in (0, 1, 2)]
     os.dup2(out, 1)
     os.dup2(err, 2)
@@ -105,6 +110,15 @@ def _execute_inline(out, err, spec_fd):
         for fd, original in enumerate(saved):
             os.dup2(original, fd)  # the task's ends close here: the agent sees its output end
             os.close(original)
+
+
+def _reset_per_result_state():
+    for module_name, names in PER_RESULT_STATE:
+        module = sys.modules.get(module_name)
+        for name in names:
+            collected = getattr(module, name, None)
+            if collected is not None:
+                collected.clear()
 
 
 def _signal(pid, sig):
