@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """What fork isolation costs per module task, in one interleaved run (compare within a run only).
 
-Runs the same module N times through the agent's fork server (spindle_agent.modules.ForkServer)
-forked, a fresh process per task (isolation "process", the default), and N times inline, in the
-server's long-lived runner (`spindle_task_isolation: none`), alternating rounds, and prints the
+Runs the same module N times through the agent's run_module and fork server, forked, a fresh
+process per task (isolation "process", the default: forked from the zip's warm parent), and N
+times inline, in the server's long-lived runner (`spindle_task_isolation: none`), alternating
+rounds, and prints the
 median per task of each and their difference. The module zip is built by the installed
 ansible-core's module_common.
 
@@ -11,6 +12,7 @@ ansible-core's module_common.
 """
 
 import argparse
+import base64
 import json
 import os
 import statistics
@@ -23,12 +25,20 @@ sys.path.insert(0, os.path.join(REPO, "ansible-bridge", "src", "test", "python")
 
 import bridge_harness  # noqa: E402  (Ansible pointed at a private config and temp dir)
 from ansible_spindle.ansiballz import parse_module_invocation  # noqa: E402
-from spindle_agent.modules import ZipCache, ForkServer  # noqa: E402
-from spindle_agent.router import dump_json  # noqa: E402
+from spindle_agent.modules import ForkServer, run_module  # noqa: E402
+
+
+class _Agent(object):
+    def __init__(self, forkserver):
+        self.forkserver = forkserver
+        self.sources = None
 
 
 class _Call(object):
-    """What ForkServer.run needs of an agent call: somewhere to hook cancellation."""
+    """What run_module needs of an agent call: the agent's fork server, a cancel hook."""
+
+    def __init__(self, agent):
+        self.agent = agent
 
     def on_cancel(self, callback):
         pass
@@ -38,18 +48,16 @@ def main():
     options = _options()
     payload, _ = bridge_harness.ansiballz_payload("ansible.builtin." + options.module, {})
     invocation = parse_module_invocation("/usr/bin/python3", payload)
-    zips = ZipCache()
-    data = zips.get(invocation.zip_sha1, invocation.zip_b64)
-    shown, code = zips.compiled(invocation.zip_sha1, data, invocation.name)
-    spec = dump_json({"fqn": invocation.fqn, "params": invocation.params, "env": {}, "cwd": os.getcwd(),
-                      "zip_len": len(data), "shown": shown, "wrapper": invocation.wrapper}) + b"\n" + data + code
     server = ForkServer(sources=None)
     server.fork(close=())
+    call = _Call(_Agent(server))
+    kwargs = dict(zip_sha1=invocation.zip_sha1, fqn=invocation.fqn, params=invocation.params,
+                  zip_b64=invocation.zip_b64, name=invocation.name, wrapper=invocation.wrapper)
     forked, inline = [], []
     try:
         for _ in range(options.rounds):
-            forked.append(_per_task(options.tasks, lambda: _run(server, spec, inline=False)))
-            inline.append(_per_task(options.tasks, lambda: _run(server, spec, inline=True)))
+            forked.append(_per_task(options.tasks, lambda: _run(call, kwargs, "process")))
+            inline.append(_per_task(options.tasks, lambda: _run(call, kwargs, "none")))
     finally:
         server.stop(grace=2.0)
     fork_ms, none_ms = statistics.median(forked) * 1000, statistics.median(inline) * 1000
@@ -73,9 +81,9 @@ def _per_task(tasks, run):
     return (time.monotonic() - started) / tasks
 
 
-def _run(server, spec, inline):
-    rc, stdout, _ = server.run(_Call(), spec, None, inline=inline)
-    assert rc == 0 and json.loads(stdout.decode()), (rc, stdout)
+def _run(call, kwargs, isolation):
+    reply = run_module(call, isolation=isolation, **kwargs)
+    assert reply["rc"] == 0 and json.loads(base64.b64decode(reply["stdout_b64"])), reply
 
 
 if __name__ == "__main__":

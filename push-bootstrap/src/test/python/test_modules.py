@@ -17,6 +17,7 @@ from agent_harness import (
     children_of,
     decoded,
     forkserver_pid,
+    parent_of,
     pid_alive,
     RemoteError,
     SharedAgentTestCase,
@@ -43,6 +44,15 @@ def normalized_stderr(stderr):
     lines = [line for line in stderr.decode("utf-8").splitlines(True)
              if not line.startswith('  File "<stdin>"')]
     return TRACEBACK_PATH.sub('File "<zip>/', "".join(lines))
+
+
+def module_tasks(controller):
+    """Pids of the module tasks the agent's fork server runs: its children but its warm
+    parents, and the warm parents' children."""
+    stats = controller.call("stats")["forkserver"]
+    parents = stats["warm_parents"]
+    return ([pid for pid in children_of(stats["pid"]) if pid not in parents]
+            + [pid for parent in parents for pid in children_of(parent)])
 
 
 def processes_running(cmdline):
@@ -214,7 +224,8 @@ class AnsiballZTest(_PayloadAgentTestCase):
         self.assertFalse(clean["usr1"])
         self.assertEqual(clean["extra_devnull"], [])
         self.assertEqual(clean["spindle_modules"], [])
-        self.assertEqual(clean["ppid"], forkserver_pid(self.controller))
+        self.assertIn(clean["ppid"], self.controller.call("stats")["forkserver"]["warm_parents"])
+        self.assertEqual(parent_of(clean["ppid"]), forkserver_pid(self.controller))
 
     def test_no_file_written(self):
         self.run_module("ping", {})  # the zip is in the cache from here on
@@ -244,8 +255,7 @@ class AnsiballZTest(_PayloadAgentTestCase):
         self.assertIn("ansible.modules.spindle_custom timed out after 1 s",
                       caught.exception.message)
         self.assertLess(time.monotonic() - started, 5)
-        server = forkserver_pid(self.controller)
-        self.assertTrue(wait_until(lambda: not children_of(server)))
+        self.assertTrue(wait_until(lambda: not module_tasks(self.controller)))
 
     def test_timeout_kills_the_tasks_process_group(self):
         with self.assertRaises(RemoteError) as caught:
@@ -255,13 +265,12 @@ class AnsiballZTest(_PayloadAgentTestCase):
 
     def test_cancel_kills_the_task(self):
         payload = self.payloads["spindle_custom"]
-        server = forkserver_pid(self.controller)
         reply_to = self.controller.call_async(
             "run_module", zip_sha1=payload.sha1, zip_b64=payload.zip_b64, fqn=payload.fqn,
             params=json.dumps({"ANSIBLE_MODULE_ARGS": {"how": "sleep", "seconds": 30}}), env={},
             timeout=None)
-        self.assertTrue(wait_until(lambda: children_of(server)))
-        task = children_of(server)[0]
+        self.assertTrue(wait_until(lambda: module_tasks(self.controller)))
+        task = module_tasks(self.controller)[0]
         self.controller.cancel(reply_to)
         self.assertTrue(wait_until(lambda: not pid_alive(task)))
         self.controller.call("ping")
@@ -374,17 +383,37 @@ class TinyModuleTest(SharedAgentTestCase):
     def test_forkserver_restarts_after_being_killed(self):
         payload = TinyPayload("import os\nprint(os.getppid())\n")
         first = forkserver_pid(self.controller)
-        self.assertEqual(self.run_tiny(payload)[1], b"%d\n" % first)
+        warm = int(self.run_tiny(payload)[1])  # the zip has a basic.py: forked from its warm parent
+        self.assertEqual(parent_of(warm), first)
         os.kill(first, signal.SIGKILL)
         self.assertTrue(wait_until(lambda: not pid_alive(first)))
-        rc, stdout, stderr = self.run_tiny(payload, send_zip=False)
+        # A new zip needs the server (for its warm parent): the dead one is found and replaced.
+        other = TinyPayload("import os\nprint(os.getppid())\n# another zip\n")
+        rc, stdout, stderr = self.run_tiny(other)
         self.assertEqual((rc, stderr), (0, b""))
         stats = self.controller.call("stats")["forkserver"]
         self.assertNotEqual(stats["pid"], first)
-        self.assertEqual(stdout, b"%d\n" % stats["pid"])
         self.assertGreaterEqual(stats["restarts"], 1)
         self.assertIn(stats["pid"], children_of(self.agent.pid))
-        self.assertEqual(self.run_tiny(payload, send_zip=False)[1], stdout)
+        self.assertTrue(wait_until(lambda: not pid_alive(warm)))  # the old server's warm parents end too
+        again = int(self.run_tiny(payload, send_zip=False)[1])
+        self.assertEqual(parent_of(again), stats["pid"])
+
+    def test_tasks_fork_from_the_zips_warm_parent_which_imported_basic(self):
+        payload = TinyPayload("import os, sys\nprint(os.getppid(), 'ansible.module_utils.basic' in sys.modules)\n",
+                              extra={"ansible/module_utils/basic.py": "import os\nPARENT = os.getpid()\n"})
+        first = self.run_tiny(payload)[1].split()
+        second = self.run_tiny(payload, send_zip=False)[1].split()
+        self.assertEqual(first, second)
+        self.assertEqual(first[1], b"True")
+        self.assertIn(int(first[0]), self.controller.call("stats")["forkserver"]["warm_parents"])
+
+    def test_a_zip_whose_basic_fails_to_import_runs_as_vanilla_would(self):
+        payload = TinyPayload("from ansible.module_utils import basic\n",
+                              extra={"ansible/module_utils/basic.py": "raise ImportError('no basic here')\n"})
+        rc, stdout, stderr = self.run_tiny(payload)
+        self.assertEqual((rc, stdout), (1, b""))
+        self.assertIn(b"ImportError: no basic here", stderr)
 
 
 class ZipCacheTest(unittest.TestCase):

@@ -7,7 +7,9 @@ the unix socket fd: one byte with four fds, a task socket, stdout, stderr and a 
 the spec (modrunner.run). The task gets a new session and no other fd. On the task
 socket: "P<pid>\n" (or "E<why>\n": no fork), "S<status>\n" when reaped (< 0: killed by that
 signal), then close. A byte from the agent on it, or its closing, kills the task's group.
-The byte "I" instead of "R" (isolation "none") has the task run inline: by one long-lived
+The byte "W" with two fds, a socket and a pipe with a zip spec, forks a warm parent: a server
+like this one on that socket, which first imports from the zip (modrunner.preload), so the
+tasks it forks need not, then says "P<pid>\n" on it. The byte "I" instead of "R" (isolation "none") has the task run inline: by one long-lived
 runner the server forks when first needed (its own session), which runs its tasks one after
 the other in itself (modrunner.execute) and tells the server each status; "P<runner pid>",
 "S<status>" as for a forked task. Killing an inline task kills the runner, and a runner that
@@ -31,7 +33,7 @@ import time
 import traceback
 import types
 
-from .modrunner import execute, run
+from .modrunner import execute, preload, run
 
 __all__ = ["serve", "WARM"]
 
@@ -175,6 +177,9 @@ class _Server(object):
                 fds.frombytes(payload[:len(payload) - len(payload) % fds.itemsize])
         if not data:
             self._stop()
+        if data == b"W" and len(fds) == 2:
+            self._fork_warm_parent(fds)
+            return
         if len(fds) != 4:
             for fd in fds:
                 os.close(fd)
@@ -209,7 +214,7 @@ class _Server(object):
         for sig in (signal.SIGCHLD, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
         self.selector.close()
-        owned = [self.sock, task] + list(self.tasks.values()) + list(self.inline_tasks)
+        owned = [self.sock] + ([task] if task else []) + list(self.tasks.values()) + list(self.inline_tasks)
         if self.runner:
             owned.append(self.runner[1])
         for own in owned:
@@ -231,6 +236,30 @@ class _Server(object):
             traceback.print_exc()
         finally:
             os._exit(70)
+
+    def _fork_warm_parent(self, fds):
+        """A fork server of its own for one zip, on socket fds[0], that first imports from the
+        zip spec on pipe fds[1] (modrunner.preload); it ends when its socket does."""
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = None  # the agent sees the socket end and forks from this server instead
+        if pid == 0:
+            try:
+                self._become_child(None)
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, fds[0])
+                with open(fds[1], "rb") as spec:
+                    preload(spec.read())
+                _send(sock, "P%d" % os.getpid())  # ready
+                _Server(sock).loop()
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(70)
+        for fd in fds:
+            os.close(fd)
 
     def _run_inline(self, task, fds):
         try:

@@ -2,7 +2,8 @@
 
 Contract: run(spec) ends the process with the module's exit status; spec is a JSON line
 {"fqn", "params", "env", "cwd", "zip_len", "shown", "wrapper"}, the zip, then compile_zip's marshalled
-code for it (loaded instead of compiling; the same interpreter made it). As AnsiballZ's invoke_module, with no temp dir:
+code for it (with "warm": true neither: the process was forked from a warm parent, whose
+ZipFinder, first on sys.meta_path, serves the same zip) (loaded instead of compiling; the same interpreter made it). As AnsiballZ's invoke_module, with no temp dir:
 stdin from /dev/null, env over os.environ, chdir to cwd (else ~, else /), sys.std* for the
 task's locale, the zip served from RAM by ZipFinder (first on sys.meta_path; file names
 "$TMPDIR/ansible_<name>_payload_<random>/ansible_<name>_payload.zip/ansible/..." as
@@ -50,6 +51,7 @@ class ZipFinder(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
 
     def __init__(self, data, path, codes=None):
         self.path = path
+        self.data = data
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         self._names = set(self._zip.namelist())
         self._codes = codes or {}
@@ -103,6 +105,25 @@ def run(spec):
     os._exit(execute(spec))
 
 
+def preload(spec):
+    """For a warm parent: ansible.module_utils.basic imported from the zip of `spec` (a JSON
+    line {"zip_len", "shown"}, the zip, compile_zip's code), its finder left first on
+    sys.meta_path, so processes forked from this one find it imported. A failure leaves them
+    to import it themselves, as vanilla would, and fail there the same way."""
+    header, _, body = spec.partition(b"\n")
+    task = json.loads(header.decode())
+    data, code = body[:task["zip_len"]], body[task["zip_len"]:]
+    sys.meta_path.insert(0, ZipFinder(data, task["shown"], marshal.loads(code) if code else None))
+    try:
+        importlib.import_module("ansible.module_utils.basic")
+    except Exception:
+        for name in [name for name in sys.modules if name == "ansible" or name.startswith("ansible.")]:
+            del sys.modules[name]
+    import gc
+    if hasattr(gc, "freeze"):  # 3.7+: the tasks' collections then leave these pages shared
+        gc.freeze()
+
+
 def execute(spec):
     """run(spec) in this process, which it leaves running: the exit status run() ends with.
     What the module changes (env, cwd, modules, signal handlers, fds) stays."""
@@ -127,14 +148,19 @@ def execute(spec):
         sys.modules["random"].seed()
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.argv = [""]
-    finder = ZipFinder(data, task.get("shown") or shown_path(task["fqn"].rpartition(".")[2]),
-                       marshal.loads(code) if code else None)
-    sys.meta_path.insert(0, finder)
+    if task.get("warm"):  # forked from a warm parent: its finder, already first, serves the zip
+        finder = None
+        data = sys.meta_path[0].data
+    else:
+        finder = ZipFinder(data, task.get("shown") or shown_path(task["fqn"].rpartition(".")[2]),
+                           marshal.loads(code) if code else None)
+        sys.meta_path.insert(0, finder)
     modlib, memfd = _modlib(data, task["fqn"])
     try:
         return _finish(_run_module(task["fqn"], task["params"], modlib, wrapper)) & 0xFF
     finally:  # after _finish: atexit hooks may still import from the zip
-        sys.meta_path.remove(finder)
+        if finder is not None:
+            sys.meta_path.remove(finder)
         if memfd is not None:
             os.close(memfd)
 
