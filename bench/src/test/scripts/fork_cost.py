@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """What fork isolation costs per module task, in one interleaved run (compare within a run only).
 
-Runs the same module N times through the agent's run_module and fork server, forked, a fresh
-process per task (isolation "process", the default: forked from the zip's warm parent), and N
-times inline, in the server's long-lived runner (`spindle_task_isolation: none`), alternating
-rounds, and prints the
-median per task of each and their difference. The module zip is built by the installed
+Runs the same module N times through the agent's run_module and fork server in each of three
+ways, in alternating rounds: forked, a fresh process per task (isolation "process", the
+default: forked from the zip's warm parent); forked from the fork server itself (as before warm
+parents); inline, in the server's long-lived runner (`spindle_task_isolation: none`). Prints
+the median per task of each. The module zip is built by the installed
 ansible-core's module_common.
 
     /usr/bin/python3 bench/src/test/scripts/fork_cost.py [--tasks 200] [--rounds 5] [--module ping]
@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(REPO, "ansible-bridge", "src", "test", "python")
 
 import bridge_harness  # noqa: E402  (Ansible pointed at a private config and temp dir)
 from ansible_spindle.ansiballz import parse_module_invocation  # noqa: E402
+from spindle_agent import modules  # noqa: E402
 from spindle_agent.modules import ForkServer, run_module  # noqa: E402
 
 
@@ -53,17 +54,22 @@ def main():
     call = _Call(_Agent(server))
     kwargs = dict(zip_sha1=invocation.zip_sha1, fqn=invocation.fqn, params=invocation.params,
                   zip_b64=invocation.zip_b64, name=invocation.name, wrapper=invocation.wrapper)
-    forked, inline = [], []
+    times = {"forked": [], "forked from the fork server itself": [], "inline": []}
+    preloaded = modules.PRELOADED
     try:
         for _ in range(options.rounds):
-            forked.append(_per_task(options.tasks, lambda: _run(call, kwargs, "process")))
-            inline.append(_per_task(options.tasks, lambda: _run(call, kwargs, "none")))
+            times["forked"].append(_per_task(options.tasks, lambda: _run(call, kwargs, "process")))
+            modules.PRELOADED = "no warm parent/"  # no zip has it: tasks fork as before warm parents
+            times["forked from the fork server itself"].append(
+                _per_task(options.tasks, lambda: _run(call, kwargs, "process")))
+            modules.PRELOADED = preloaded
+            times["inline"].append(_per_task(options.tasks, lambda: _run(call, kwargs, "none")))
     finally:
         server.stop(grace=2.0)
-    fork_ms, none_ms = statistics.median(forked) * 1000, statistics.median(inline) * 1000
-    print("%s, %d tasks x %d rounds, median per task: forked %.2f ms, inline %.2f ms, "
-          "fork isolation costs %.2f ms" % (options.module, options.tasks, options.rounds, fork_ms, none_ms,
-                                            fork_ms - none_ms))
+    print("%s, %d tasks x %d rounds, median per task:" % (options.module, options.tasks, options.rounds))
+    for how, per_task in times.items():
+        print("  %-36s %6.2f ms" % (how, statistics.median(per_task) * 1000))
+    print("fork isolation costs %.2f ms a task" % ((statistics.median(times["forked"]) - statistics.median(times["inline"])) * 1000))
 
 
 def _options():
