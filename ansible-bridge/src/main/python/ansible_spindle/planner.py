@@ -57,6 +57,8 @@ def execute_module(action, original, *args, **kwargs):
     if not _plannable(action, original, args, kwargs):
         return original(action, *args, **kwargs)
     real = action_plugins.modify_module
+    if isinstance(real, _PlanningModifyModule):  # a call within a planned call (or another thread's)
+        real = real.real
     planning = _PlanningModifyModule(real)
     # A worker runs one task, so the swap is seen by this call alone; the lock keeps a threaded
     # caller from restoring another's swap out of order.
@@ -116,13 +118,13 @@ class _PlanningModifyModule(object):
     """Stands in for module_common.modify_module while a planned _execute_module runs."""
 
     def __init__(self, real):
-        self._real = real
+        self.real = real
 
     def __call__(self, *args, **kwargs):
         bound = _MODIFY_MODULE_SIGNATURE.bind(*args, **kwargs)
         bound.apply_defaults()
         call = bound.arguments
-        return self._plan(call, lambda: self._real(*args, **kwargs)) or self._real(*args, **kwargs)
+        return self._plan(call, lambda: self.real(*args, **kwargs)) or self.real(*args, **kwargs)
 
     def _plan(self, call, real):
         with open(call["module_path"], "rb") as source:
