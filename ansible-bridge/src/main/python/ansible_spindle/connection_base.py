@@ -190,6 +190,8 @@ class SpindleConnectionBase(ConnectionBase):
             if invocation is None:
                 display.vv("SPINDLE: planned module falls back to its payload: it is piped into %r, not into a "
                            "plain interpreter" % launch, host=self._host_for_log())
+            else:
+                display.vvv("SPINDLE: planned module %s: no payload built" % stdin.fqn, host=self._host_for_log())
             return invocation
         try:
             return ansiballz.parse_module_invocation(launch, stdin)
