@@ -56,10 +56,7 @@ def parse_module_invocation(command, stdin):
     text = _payload_text(stdin)
     if text is None:
         return None
-    launch = parse_launch(command)
-    if launch is None:
-        raise NotWarm("the module is piped into %r, not into a plain interpreter" % command)
-    interpreter, env = launch
+    interpreter, env = plain_launch(command)
     zip_b64, zip_sha1, fqn, name, params, wrapper = parse_payload_text(text)
     return ModuleInvocation(interpreter, env, fqn, name, params, zip_b64, zip_sha1, wrapper)
 
@@ -87,7 +84,15 @@ def _payload_text(stdin):
     return text if _WRAPPER_MARK in text[:1024] else None
 
 
-def parse_launch(command):
+def plain_launch(command):
+    """_parse_launch(command), NotWarm if it is None."""
+    launch = _parse_launch(command)
+    if launch is None:
+        raise NotWarm("the module is piped into %r, not into a plain interpreter" % command)
+    return launch
+
+
+def _parse_launch(command):
     """(interpreter, env) for `[VAR=value ...] <interpreter>` as build_module_command writes it."""
     words = split_words(command)
     if not words:

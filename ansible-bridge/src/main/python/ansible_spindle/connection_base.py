@@ -185,15 +185,11 @@ class SpindleConnectionBase(ConnectionBase):
         return _command_result(reply)
 
     def _module_invocation(self, launch, stdin):
-        if isinstance(stdin, planner.PlannedModule):
-            invocation = stdin.invocation(launch)
-            if invocation is None:
-                display.vv("SPINDLE: planned module falls back to its payload: it is piped into %r, not into a "
-                           "plain interpreter" % launch, host=self._host_for_log())
-            else:
-                display.vvv("SPINDLE: planned module %s: no payload built" % stdin.fqn, host=self._host_for_log())
-            return invocation
         try:
+            if isinstance(stdin, planner.PlannedModule):
+                invocation = stdin.invocation(launch)
+                display.vvv("SPINDLE: planned module %s: no payload built" % stdin.fqn, host=self._host_for_log())
+                return invocation
             return ansiballz.parse_module_invocation(launch, stdin)
         except ansiballz.NotWarm as why:
             # A module run this way costs a fresh interpreter and the whole payload on the wire:

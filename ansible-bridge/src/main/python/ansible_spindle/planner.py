@@ -99,12 +99,9 @@ class PlannedModule(object):
         self._build_payload = build_payload
 
     def invocation(self, launch):
-        """The ModuleInvocation a payload piped into `launch` would have parsed to; None if
-        launch is not `[VAR=value ...] <interpreter>`."""
-        parsed = ansiballz.parse_launch(launch)
-        if parsed is None:
-            return None
-        interpreter, env = parsed
+        """The ModuleInvocation a payload piped into `launch` would have parsed to; NotWarm, as
+        for that payload, if launch is not `[VAR=value ...] <interpreter>`."""
+        interpreter, env = ansiballz.plain_launch(launch)
         with open(self._zip_file, "r") as zip_b64:
             return ansiballz.ModuleInvocation(interpreter, env, self.fqn, self.name, self.params,
                                               zip_b64.read(), self.zip_sha1, self.wrapper)
