@@ -135,10 +135,17 @@ class PlannerSeamTest(unittest.TestCase):
         self.original.assert_called_once_with(action, "ansible.builtin.ping", task_vars={})
         execute_module.assert_not_called()
 
-    def test_the_placeholder_planner_passes_through(self):
-        action = object()
-        self.assertEqual(planner.execute_module(action, self.original, "m", x=1), {"rc": 0})
-        self.original.assert_called_once_with(action, "m", x=1)
+    def test_modify_module_is_the_planners_on_known_releases_only(self):
+        import ansible.plugins.action as action_plugins
+        vanilla = action_plugins.modify_module
+        for version, planned in (("2.14.18", True), ("2.99.1", False)):
+            with self.subTest(version=version), mock.patch.object(ansible_patches.display, "warning"):
+                ansible_patches.install(version=version)
+                try:
+                    self.assertEqual(action_plugins.modify_module is not vanilla, planned)
+                finally:
+                    ansible_patches.remove()
+                self.assertIs(action_plugins.modify_module, vanilla)
 
 
 @requires_ansible

@@ -93,6 +93,11 @@ def decoded(result):
             base64.b64decode(result["stderr_b64"]))
 
 
+def parent_of(pid):
+    with open("/proc/%d/stat" % pid) as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
+
+
 def forkserver_pid(controller, dst=AGENT_ID):
     return controller.call("stats", dst=dst)["forkserver"]["pid"]
 

@@ -76,6 +76,9 @@ def main():
     module = AnsibleModule(argument_spec=dict(how=dict(type="str"), seconds=dict(type="float")))
     if how == "sleep":
         time.sleep(module.params["seconds"])
+    if how == "warn":
+        module.warn("warned once")
+        module.deprecate("deprecated once", version="9.99")
     fds = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
     module.exit_json(
         how=how, cwd=os.getcwd(), env=os.environ.get("SPINDLE_POLLUTED"),

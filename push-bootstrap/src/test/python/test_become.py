@@ -19,6 +19,7 @@ from agent_harness import (
     children_of,
     decoded,
     forkserver_pid,
+    parent_of,
     pid_alive,
     RemoteError,
     SharedAgentTestCase,
@@ -306,7 +307,9 @@ class FakeSudoTest(BecomeTestCase):
         self.assertIn(server, children_of(child["pid"]))
         tiny = TinyPayload("import os\nprint(os.getppid())\n")
         result = self.controller.call("run_module", dst=context_id, **tiny.kw())
-        self.assertEqual(decoded(result), (0, b"%d\n" % server, b""))
+        rc, stdout, stderr = decoded(result)
+        self.assertEqual((rc, stderr), (0, b""))
+        self.assertEqual(parent_of(int(stdout)), server)  # forked from the zip's warm parent, the child's
         self.assertEqual(self.controller.call("stats")["children"],
                          [{"context_id": context_id, "pid": child["pid"], "ready": True}])
         self.assertChildDies(context_id, child["pid"])

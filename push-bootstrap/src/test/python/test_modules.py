@@ -17,6 +17,7 @@ from agent_harness import (
     children_of,
     decoded,
     forkserver_pid,
+    parent_of,
     pid_alive,
     RemoteError,
     SharedAgentTestCase,
@@ -43,6 +44,15 @@ def normalized_stderr(stderr):
     lines = [line for line in stderr.decode("utf-8").splitlines(True)
              if not line.startswith('  File "<stdin>"')]
     return TRACEBACK_PATH.sub('File "<zip>/', "".join(lines))
+
+
+def module_tasks(controller):
+    """Pids of the module tasks the agent's fork server runs: its children but its warm
+    parents, and the warm parents' children."""
+    stats = controller.call("stats")["forkserver"]
+    parents = stats["warm_parents"]
+    return ([pid for pid in children_of(stats["pid"]) if pid not in parents]
+            + [pid for parent in parents for pid in children_of(parent)])
 
 
 def processes_running(cmdline):
@@ -84,7 +94,8 @@ class Sandbox(object):
 
 
 @unittest.skipUnless(ansible_available(), "%s cannot import ansible" % SYSTEM_PYTHON)
-class AnsiballZTest(SharedAgentTestCase):
+class _PayloadAgentTestCase(SharedAgentTestCase):
+    """An agent of its own for the class, the test payloads, a sandbox home."""
 
     quiet_stderr = False
 
@@ -105,13 +116,13 @@ class AnsiballZTest(SharedAgentTestCase):
         finally:
             cls.sandbox.remove()
 
-    def run_module(self, name, args, env=None, send_zip=True, timeout=None, reply_timeout=30):
+    def run_module(self, name, args, env=None, send_zip=True, timeout=None, reply_timeout=30, isolation=None):
         payload = self.payloads[name]
         params, _ = payload.with_args(args)
         return decoded(self.controller.call(
             "run_module", reply_timeout=reply_timeout, zip_sha1=payload.sha1,
             zip_b64=payload.zip_b64 if send_zip else None, fqn=payload.fqn, params=params,
-            env=env or {}, timeout=timeout))
+            env=env or {}, timeout=timeout, isolation=isolation))
 
     def assertLikeVanilla(self, name, args, env=None):
         ours = self.run_module(name, args, env)
@@ -125,10 +136,13 @@ class AnsiballZTest(SharedAgentTestCase):
         self.assertEqual(normalized_stderr(ours[2]), normalized_stderr(vanilla[2]))
         return ours
 
-    def custom(self, how, **args):
-        rc, stdout, stderr = self.run_module("spindle_custom", dict(args, how=how))
+    def custom(self, how, isolation=None, **args):
+        rc, stdout, stderr = self.run_module("spindle_custom", dict(args, how=how), isolation=isolation)
         self.assertEqual((rc, stderr), (0, b""), stdout)
         return json.loads(stdout.decode("utf-8"))
+
+
+class AnsiballZTest(_PayloadAgentTestCase):
 
     def test_ping(self):
         rc, stdout, _ = self.assertLikeVanilla("ping", {"data": "pong \u00e9"})
@@ -210,7 +224,8 @@ class AnsiballZTest(SharedAgentTestCase):
         self.assertFalse(clean["usr1"])
         self.assertEqual(clean["extra_devnull"], [])
         self.assertEqual(clean["spindle_modules"], [])
-        self.assertEqual(clean["ppid"], forkserver_pid(self.controller))
+        self.assertIn(clean["ppid"], self.controller.call("stats")["forkserver"]["warm_parents"])
+        self.assertEqual(parent_of(clean["ppid"]), forkserver_pid(self.controller))
 
     def test_no_file_written(self):
         self.run_module("ping", {})  # the zip is in the cache from here on
@@ -240,8 +255,7 @@ class AnsiballZTest(SharedAgentTestCase):
         self.assertIn("ansible.modules.spindle_custom timed out after 1 s",
                       caught.exception.message)
         self.assertLess(time.monotonic() - started, 5)
-        server = forkserver_pid(self.controller)
-        self.assertTrue(wait_until(lambda: not children_of(server)))
+        self.assertTrue(wait_until(lambda: not module_tasks(self.controller)))
 
     def test_timeout_kills_the_tasks_process_group(self):
         with self.assertRaises(RemoteError) as caught:
@@ -251,13 +265,12 @@ class AnsiballZTest(SharedAgentTestCase):
 
     def test_cancel_kills_the_task(self):
         payload = self.payloads["spindle_custom"]
-        server = forkserver_pid(self.controller)
         reply_to = self.controller.call_async(
             "run_module", zip_sha1=payload.sha1, zip_b64=payload.zip_b64, fqn=payload.fqn,
             params=json.dumps({"ANSIBLE_MODULE_ARGS": {"how": "sleep", "seconds": 30}}), env={},
             timeout=None)
-        self.assertTrue(wait_until(lambda: children_of(server)))
-        task = children_of(server)[0]
+        self.assertTrue(wait_until(lambda: module_tasks(self.controller)))
+        task = module_tasks(self.controller)[0]
         self.controller.cancel(reply_to)
         self.assertTrue(wait_until(lambda: not pid_alive(task)))
         self.controller.call("ping")
@@ -274,6 +287,56 @@ class AnsiballZTest(SharedAgentTestCase):
         sys.stderr.write("\nrun_module(ping) round trip through the fake controller: median "
                          "%.1f ms over %d calls\n"
                          % (statistics.median(samples) * 1e3, len(samples)))
+
+
+class InlineIsolationTest(_PayloadAgentTestCase):
+    """isolation "none": the fork server's inline runner. Its own agent: the runner it leaves
+    behind (a child of the fork server, with whatever the tasks changed) is no other test's."""
+
+    def test_isolation_none_runs_inline_and_keeps_its_state_there_only(self):
+        polluted = self.custom("pollute", isolation="none")
+        kept = self.custom("ok", isolation="none")
+        # cwd is the task's own each time, as everything the request sets
+        self.assertEqual((kept["env"], kept["cwd"], kept["json_polluted"], kept["usr1"], kept["spindle_modules"]),
+                         ("yes", self.sandbox.home, True, True, ["spindle_polluted"]))
+        self.assertEqual(kept["pid"], polluted["pid"])  # one runner, no fork per task
+        self.assertEqual(kept["ppid"], forkserver_pid(self.controller))
+        clean = self.custom("ok")
+        self.assertEqual((clean["env"], clean["cwd"], clean["json_polluted"], clean["usr1"], clean["extra_devnull"]),
+                         (None, self.sandbox.home, False, False, []))
+        self.assertNotEqual(clean["pid"], polluted["pid"])
+        ping = self.run_module("ping", {"data": "inline"}, isolation="none")
+        self.assertEqual(module_json(ping[1]), module_json(self.run_module("ping", {"data": "inline"})[1]))
+
+    def test_a_killed_inline_task_is_reported_and_the_next_gets_a_new_runner(self):
+        before = self.custom("ok", isolation="none")
+        rc, stdout, stderr = self.run_module("spindle_custom", {"how": "killed"}, isolation="none")
+        self.assertEqual((rc, stdout), (137, b""))
+        self.assertIn(b"Killed", stderr)
+        after = self.custom("ok", isolation="none")
+        self.assertNotEqual(after["pid"], before["pid"])
+        self.assertEqual(after["env"], None)  # the new runner starts from the fork server's state
+
+    def test_warnings_of_one_inline_task_are_not_the_nexts(self):
+        warned = self.custom("warn", isolation="none")
+        self.assertEqual(warned["warnings"], ["warned once"])
+        self.assertEqual([d["msg"] for d in warned["deprecations"]], ["deprecated once"])
+        after = self.custom("ok", isolation="none")
+        self.assertNotIn("warnings", after)
+        self.assertNotIn("deprecations", after)
+
+    def test_timeout_kills_the_runner_and_the_next_gets_a_new_one(self):
+        before = self.custom("ok", isolation="none")
+        with self.assertRaises(RemoteError) as caught:
+            self.run_module("spindle_custom", {"how": "sleep", "seconds": 30}, timeout=1, isolation="none")
+        self.assertEqual(caught.exception.type, "spindle.Timeout")
+        self.assertTrue(wait_until(lambda: not pid_alive(before["pid"])))
+        self.assertNotEqual(self.custom("ok", isolation="none")["pid"], before["pid"])
+
+    def test_unknown_isolation_is_refused(self):
+        with self.assertRaises(RemoteError) as caught:
+            self.run_module("ping", {}, isolation="thread")
+        self.assertIn("isolation must be one of process, none", caught.exception.message)
 
 
 class TinyModuleTest(SharedAgentTestCase):
@@ -320,17 +383,37 @@ class TinyModuleTest(SharedAgentTestCase):
     def test_forkserver_restarts_after_being_killed(self):
         payload = TinyPayload("import os\nprint(os.getppid())\n")
         first = forkserver_pid(self.controller)
-        self.assertEqual(self.run_tiny(payload)[1], b"%d\n" % first)
+        warm = int(self.run_tiny(payload)[1])  # the zip has a basic.py: forked from its warm parent
+        self.assertEqual(parent_of(warm), first)
         os.kill(first, signal.SIGKILL)
         self.assertTrue(wait_until(lambda: not pid_alive(first)))
-        rc, stdout, stderr = self.run_tiny(payload, send_zip=False)
+        # A new zip needs the server (for its warm parent): the dead one is found and replaced.
+        other = TinyPayload("import os\nprint(os.getppid())\n# another zip\n")
+        rc, stdout, stderr = self.run_tiny(other)
         self.assertEqual((rc, stderr), (0, b""))
         stats = self.controller.call("stats")["forkserver"]
         self.assertNotEqual(stats["pid"], first)
-        self.assertEqual(stdout, b"%d\n" % stats["pid"])
         self.assertGreaterEqual(stats["restarts"], 1)
         self.assertIn(stats["pid"], children_of(self.agent.pid))
-        self.assertEqual(self.run_tiny(payload, send_zip=False)[1], stdout)
+        self.assertTrue(wait_until(lambda: not pid_alive(warm)))  # the old server's warm parents end too
+        again = int(self.run_tiny(payload, send_zip=False)[1])
+        self.assertEqual(parent_of(again), stats["pid"])
+
+    def test_tasks_fork_from_the_zips_warm_parent_which_imported_basic(self):
+        payload = TinyPayload("import os, sys\nprint(os.getppid(), 'ansible.module_utils.basic' in sys.modules)\n",
+                              extra={"ansible/module_utils/basic.py": "import os\nPARENT = os.getpid()\n"})
+        first = self.run_tiny(payload)[1].split()
+        second = self.run_tiny(payload, send_zip=False)[1].split()
+        self.assertEqual(first, second)
+        self.assertEqual(first[1], b"True")
+        self.assertIn(int(first[0]), self.controller.call("stats")["forkserver"]["warm_parents"])
+
+    def test_a_zip_whose_basic_fails_to_import_runs_as_vanilla_would(self):
+        payload = TinyPayload("from ansible.module_utils import basic\n",
+                              extra={"ansible/module_utils/basic.py": "raise ImportError('no basic here')\n"})
+        rc, stdout, stderr = self.run_tiny(payload)
+        self.assertEqual((rc, stdout), (1, b""))
+        self.assertIn(b"ImportError: no basic here", stderr)
 
 
 class ZipCacheTest(unittest.TestCase):

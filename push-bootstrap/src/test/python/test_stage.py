@@ -15,9 +15,9 @@ from spindle_agent.stage import build_stage1, build_stage2, stage1_script
 
 STAGE1_LIMIT = 300
 # The first hop ships the sources with comment lines blanked (AgentSources.java, checked against
-# the 30 KiB goal by AgentStagesTest: 22 KB today); these are the raw files with their
-# docstrings, so the bound here is looser and only catches a runaway.
-STAGE2_RAW_LIMIT = 40 * 1024
+# the 30 KiB goal by AgentStagesTest); these are the raw files with their docstrings, so the
+# bound here is looser and only catches a runaway (41 KB with the inline runner and warm parents).
+STAGE2_RAW_LIMIT = 48 * 1024
 
 
 class StageTest(unittest.TestCase):

@@ -56,10 +56,14 @@ def parse_module_invocation(command, stdin):
     text = _payload_text(stdin)
     if text is None:
         return None
-    launch = _parse_launch(command)
-    if launch is None:
-        raise NotWarm("the module is piped into %r, not into a plain interpreter" % command)
-    interpreter, env = launch
+    interpreter, env = plain_launch(command)
+    zip_b64, zip_sha1, fqn, name, params, wrapper = parse_payload_text(text)
+    return ModuleInvocation(interpreter, env, fqn, name, params, zip_b64, zip_sha1, wrapper)
+
+
+def parse_payload_text(text):
+    """(zip_b64, zip_sha1, fqn, name, params, wrapper) of an AnsiballZ payload's text, as the
+    running ansible-core writes it; NotWarm if it is not exactly that."""
     if hasattr(module_common, "_get_ansiballz_code"):
         fields = _parse_main_call_payload(text)
     else:
@@ -69,8 +73,7 @@ def parse_module_invocation(command, stdin):
         zip_bytes = base64.b64decode(zip_b64, validate=True)
     except (binascii.Error, ValueError):
         raise NotWarm("its module zip is not base64")
-    return ModuleInvocation(interpreter, env, fqn, name, params, zip_b64,
-                            hashlib.sha1(zip_bytes).hexdigest(), wrapper)
+    return zip_b64, hashlib.sha1(zip_bytes).hexdigest(), fqn, name, params, wrapper
 
 
 def _payload_text(stdin):
@@ -79,6 +82,14 @@ def _payload_text(stdin):
     except UnicodeDecodeError:
         return None
     return text if _WRAPPER_MARK in text[:1024] else None
+
+
+def plain_launch(command):
+    """_parse_launch(command), NotWarm if it is None."""
+    launch = _parse_launch(command)
+    if launch is None:
+        raise NotWarm("the module is piped into %r, not into a plain interpreter" % command)
+    return launch
 
 
 def _parse_launch(command):

@@ -14,7 +14,9 @@ release from 2.14 to 2.19), so they inherit whatever is installed when they star
    and environment variables configure them. This uses only the loader's public entry point,
    which is why it also runs on a release this file does not know.
 2. The planner seam (known releases only): ActionBase._execute_module goes to
-   ansible_spindle.planner for a task whose connection is Spindle's.
+   ansible_spindle.planner for a task whose connection is Spindle's, and the modify_module that
+   _configure_module calls is the planner's (which builds the real payload outside the planner's
+   calls).
 
 A release is known when its major.minor lies in SUPPORTED_RELEASES. To add one: run the
 equivalence suite under it (SPINDLE_ANSIBLE_TREES=<its lib dir> and
@@ -26,6 +28,7 @@ the upper bound. An unknown release gets the redirect only, with one warning.
 
 import os
 
+import ansible.plugins.action as action_plugins
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import connection_loader
 from ansible.release import __version__ as ansible_version
@@ -84,6 +87,7 @@ class _Patches(object):
         self._replace(connection_loader, "get_with_context", _redirecting(connection_loader.get_with_context))
         if is_supported(version):
             self._replace(ActionBase, "_execute_module", _planning(ActionBase._execute_module))
+            self._replace(action_plugins, "modify_module", planner.planning_modify_module(action_plugins.modify_module))
         elif not self.warned_unknown_release:
             self.warned_unknown_release = True
             display.warning("Spindle does not know ansible-core %s (it knows %d.%d to %d.%d): the Spindle strategy runs "

@@ -6,7 +6,9 @@ Each exec_command becomes one request (docs/daemon-api.md section 3):
   daemon runs it in a persistent child agent for that user (become_unwrap);
 - a pipelined AnsiballZ payload becomes `spindle.module` (ansiballz), which the daemon answers
   from a warm interpreter and which carries the zip only to agents that lack it (a payload
-  ansiballz cannot run warm goes as below, with its reason at -vv);
+  ansiballz cannot run warm goes as below, with its reason at -vv); so does a module the
+  planner piped in place of its payload (planner.PlannedModule), with the same body and no
+  payload built or parsed;
 - everything else is `spindle.exec` of the command as built, with stdin as given; for other
   become plugins with the prompt and success handling ssh.py does (become_emulation).
 
@@ -23,7 +25,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
-from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client
+from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client, planner
 from ansible_spindle.durations import parse_duration
 from ansible_spindle.request_log import describe_reply, describe_request, printable
 from ansible_spindle.shell_command import peel
@@ -37,6 +39,8 @@ _UNREACHABLE_CODES = (bridge_client.UNREACHABLE, bridge_client.DISCONNECTED)
 class SpindleConnectionBase(ConnectionBase):
 
     has_pipelining = True
+    # The planner may pipe a planner.PlannedModule into exec_command instead of a payload.
+    runs_planned_modules = True
 
     def __init__(self, play_context, new_stdin, *args, **kwargs):
         super().__init__(play_context, new_stdin, *args, **kwargs)
@@ -110,7 +114,10 @@ class SpindleConnectionBase(ConnectionBase):
     def exec_command(self, cmd, in_data=None, sudoable=True):
         super().exec_command(cmd, in_data=in_data, sudoable=sudoable)
         cmd = to_text(cmd, errors="surrogate_or_strict")
-        stdin = None if in_data is None else to_bytes(in_data, errors="surrogate_or_strict")
+        if in_data is None or isinstance(in_data, planner.PlannedModule):
+            stdin = in_data
+        else:
+            stdin = to_bytes(in_data, errors="surrogate_or_strict")
         tty = self._uses_tty(stdin, sudoable)
         # The action wraps a command with become only when it wants it; the marker of the
         # plugin's latest build tells that this command is the one.
@@ -158,7 +165,7 @@ class SpindleConnectionBase(ConnectionBase):
         """Run `command` as a module request if `launch`, its shell-free core, pipes a module."""
         invocation = self._module_invocation(launch, stdin) if stdin else None
         if invocation is None:
-            return self._exec_plain(command, stdin, tty, become)
+            return self._exec_plain(command, _payload(stdin), tty, become)
         body = self._with_cwd({
             "zip_sha1": invocation.zip_sha1,
             "zip_b64": None,  # the daemon asks for it (need_zip) only when no agent holds it yet
@@ -169,6 +176,8 @@ class SpindleConnectionBase(ConnectionBase):
             "wrapper": invocation.wrapper,
             "timeout": None,
         })
+        if isinstance(stdin, planner.PlannedModule) and stdin.isolation:
+            body["isolation"] = stdin.isolation
         reply = self._request("spindle.module", body, python=invocation.interpreter, become=become)
         if reply.get("need_zip"):
             body["zip_b64"] = invocation.zip_b64
@@ -177,6 +186,10 @@ class SpindleConnectionBase(ConnectionBase):
 
     def _module_invocation(self, launch, stdin):
         try:
+            if isinstance(stdin, planner.PlannedModule):
+                invocation = stdin.invocation(launch)
+                display.vvv("SPINDLE: planned module %s: no payload built" % stdin.fqn, host=self._host_for_log())
+                return invocation
             return ansiballz.parse_module_invocation(launch, stdin)
         except ansiballz.NotWarm as why:
             # A module run this way costs a fresh interpreter and the whole payload on the wire:
@@ -201,6 +214,7 @@ class SpindleConnectionBase(ConnectionBase):
         return rc, stdout, stderr
 
     def _exec_emulating_become(self, cmd, stdin, tty, sudoable):
+        stdin = _payload(stdin)
         password = become_emulation.password_line(self.become, self._play_context)
         if password:
             stdin = password + (stdin or b"")
@@ -268,6 +282,11 @@ def _become_failure_as_ansible_words_it(message, become):
     if message == "%s password required" % method:
         return "Missing %s password" % method
     return message
+
+
+def _payload(stdin):
+    """stdin as bytes: a planned module's real payload where it has to go as one after all."""
+    return stdin.payload() if isinstance(stdin, planner.PlannedModule) else stdin
 
 
 def _command_result(reply):

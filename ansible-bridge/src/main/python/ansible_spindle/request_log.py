@@ -41,7 +41,7 @@ def describe_request(address, body):
         parts.append("fqn=%s zip_sha1=%s zip=%d bytes params=%d bytes env=%s" % (
             body["fqn"], body["zip_sha1"], _decoded_size(body["zip_b64"]), len(body["params"]),
             ",".join(sorted(body["env"]))))
-    for key in ("src_path", "dest", "src", "dest_path", "cwd"):
+    for key in ("src_path", "dest", "src", "dest_path", "cwd", "isolation"):
         if key in body:
             parts.append("%s=%s" % (key, body[key]))
     return " ".join(parts)

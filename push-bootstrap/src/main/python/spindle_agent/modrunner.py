@@ -2,7 +2,8 @@
 
 Contract: run(spec) ends the process with the module's exit status; spec is a JSON line
 {"fqn", "params", "env", "cwd", "zip_len", "shown", "wrapper"}, the zip, then compile_zip's marshalled
-code for it (loaded instead of compiling; the same interpreter made it). As AnsiballZ's invoke_module, with no temp dir:
+code for it (with "warm": true neither: the process was forked from a warm parent, whose
+ZipFinder, first on sys.meta_path, serves the same zip) (loaded instead of compiling; the same interpreter made it). As AnsiballZ's invoke_module, with no temp dir:
 stdin from /dev/null, env over os.environ, chdir to cwd (else ~, else /), sys.std* for the
 task's locale, the zip served from RAM by ZipFinder (first on sys.meta_path; file names
 "$TMPDIR/ansible_<name>_payload_<random>/ansible_<name>_payload.zip/ansible/..." as
@@ -17,6 +18,8 @@ with the zip where possible (respawn_module imports from it), else
 "spindle:ansible_<name>_payload.zip". Then as CPython: SystemExit None is 0, an int the
 status, else printed to stderr, 1; an uncaught exception to sys.excepthook (traceback from
 runpy down), 1; threads joined, atexit run, stdio flushed. run_stdin(): spec from stdin.
+execute(spec) does the same in this process and returns the status instead of exiting (the
+fork server's inline runner): the zip's finder and memfd go after each task, nothing else.
 """
 
 import atexit
@@ -48,6 +51,7 @@ class ZipFinder(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
 
     def __init__(self, data, path, codes=None):
         self.path = path
+        self.data = data
         self._zip = zipfile.ZipFile(io.BytesIO(data))
         self._names = set(self._zip.namelist())
         self._codes = codes or {}
@@ -98,6 +102,31 @@ def run_stdin():
 
 
 def run(spec):
+    os._exit(execute(spec))
+
+
+def preload(spec):
+    """For a warm parent: ansible.module_utils.basic imported from the zip of `spec` (a JSON
+    line {"zip_len", "shown"}, the zip, compile_zip's code), its finder left first on
+    sys.meta_path, so processes forked from this one find it imported. A failure leaves them
+    to import it themselves, as vanilla would, and fail there the same way."""
+    header, _, body = spec.partition(b"\n")
+    task = json.loads(header.decode())
+    data, code = body[:task["zip_len"]], body[task["zip_len"]:]
+    sys.meta_path.insert(0, ZipFinder(data, task["shown"], marshal.loads(code) if code else None))
+    try:
+        importlib.import_module("ansible.module_utils.basic")
+    except Exception:
+        for name in [name for name in sys.modules if name == "ansible" or name.startswith("ansible.")]:
+            del sys.modules[name]
+    import gc
+    if hasattr(gc, "freeze"):  # 3.7+: the tasks' collections then leave these pages shared
+        gc.freeze()
+
+
+def execute(spec):
+    """run(spec) in this process, which it leaves running: the exit status run() ends with.
+    What the module changes (env, cwd, modules, signal handlers, fds) stays."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -119,15 +148,24 @@ def run(spec):
         sys.modules["random"].seed()
     sys.modules["__main__"] = types.ModuleType("__main__")
     sys.argv = [""]
-    status = _run_module(task["fqn"], task["params"], data, task.get("shown"),
-                         marshal.loads(code) if code else None, wrapper)
-    os._exit(_finish(status) & 0xFF)
+    if task.get("warm"):  # forked from a warm parent: its finder, already first, serves the zip
+        finder = None
+        data = sys.meta_path[0].data
+    else:
+        finder = ZipFinder(data, task.get("shown") or shown_path(task["fqn"].rpartition(".")[2]),
+                           marshal.loads(code) if code else None)
+        sys.meta_path.insert(0, finder)
+    modlib, memfd = _modlib(data, task["fqn"])
+    try:
+        return _finish(_run_module(task["fqn"], task["params"], modlib, wrapper)) & 0xFF
+    finally:  # after _finish: atexit hooks may still import from the zip
+        if finder is not None:
+            sys.meta_path.remove(finder)
+        if memfd is not None:
+            os.close(memfd)
 
 
-def _run_module(fqn, params, data, shown=None, codes=None, wrapper=None):
-    wrapper = wrapper or {}
-    modlib = _modlib(data, fqn)
-    sys.meta_path.insert(0, ZipFinder(data, shown or shown_path(fqn.rpartition(".")[2]), codes))
+def _run_module(fqn, params, modlib, wrapper):
     try:
         loader = wrapper.get("loader")
         if loader:
@@ -220,15 +258,20 @@ def shown_path(name):
 
 
 def _modlib(data, fqn):
+    """(modlib path, the memfd behind it or None)."""
     name = "ansible_%s_payload.zip" % fqn.rpartition(".")[2]
     try:
         fd = os.memfd_create(name)
+    except (AttributeError, OSError):
+        return "spindle:" + name, None
+    try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        return "/proc/%d/fd/%d" % (os.getpid(), fd)
-    except (AttributeError, OSError):
-        return "spindle:" + name
+    except OSError:
+        os.close(fd)
+        return "spindle:" + name, None
+    return "/proc/%d/fd/%d" % (os.getpid(), fd), fd
 
 
 def _stdio():  # what the interpreter would have made of the task's locale

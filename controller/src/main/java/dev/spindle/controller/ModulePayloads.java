@@ -62,7 +62,8 @@ public final class ModulePayloads {
                 request.getJsonObject("env", new JsonObject()),
                 request.getString("cwd"),
                 request.getInteger("timeout"),
-                request.getJsonObject("wrapper"));
+                request.getJsonObject("wrapper"),
+                request.getString("isolation"));
         return agent.callForObject(run, deadline).onSuccess(result -> {
             if (withZip) {
                 holdings(agent).add(request.getString("zip_sha1"));

@@ -31,7 +31,8 @@ final class SuiteRunner {
 
     static final String PIPELINED = "pipelined.yml";
     static final List<String> PLAYBOOKS = List.of(PIPELINED, "payload_settings.yml", "commands.yml", "files.yml",
-            "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml");
+            "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml",
+            "module_styles.yml", "isolation.yml");
     /** Comma-separated playbook names: runs only those (while working on a case); all of them by default. */
     static final String ONLY_PROPERTY = "spindle.equivalence.playbooks";
     private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);

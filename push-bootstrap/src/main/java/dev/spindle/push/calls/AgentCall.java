@@ -83,10 +83,11 @@ public sealed interface AgentCall {
      * An AnsiballZ module run from the zip in the agent's RAM; {@code zipB64} is null when the
      * agent already holds the zip named by {@code zipSha1}. {@code wrapper} is what the payload's
      * wrapper does around the module (rlimit, coverage, the loader it runs it through), as the
-     * plugin read it; null for none of it.
+     * plugin read it; null for none of it. {@code isolation} "none" runs it in the fork server's
+     * long-lived inline runner instead of a fresh forked process; null or "process" forks.
      */
     record RunModule(String zipSha1, String zipB64, String fqn, String name, String params, JsonObject env, String cwd,
-                     Integer timeout, JsonObject wrapper) implements AgentCall {
+                     Integer timeout, JsonObject wrapper, String isolation) implements AgentCall {
         @Override public String fn() { return "run_module"; }
     }
 
