@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The ansible.cfg of one run. Vanilla and Spindle runs get the same file but for the transport
@@ -35,6 +36,16 @@ public final class AnsibleConfig {
         if (transport == Transport.SPINDLE_SSH) {
             config.with("defaults", "connection_plugins", repo.connectionPlugins().toString());
         }
+        return config;
+    }
+
+    /** {@link #forTransport} for the column's transport, plus its strategy and where its plugins are. */
+    public static AnsibleConfig forColumn(Column column, RepositoryLayout repo, Path inventory, Path controlPathDir) {
+        AnsibleConfig config = forTransport(column.transport(), repo, inventory, controlPathDir);
+        column.strategy().ifPresent(strategy -> config
+                .with("defaults", "strategy", strategy)
+                .with("defaults", "strategy_plugins", column.strategyPlugins().stream().map(Path::toString)
+                        .collect(Collectors.joining(":"))));
         return config;
     }
 

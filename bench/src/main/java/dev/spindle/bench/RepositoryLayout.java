@@ -37,6 +37,11 @@ public record RepositoryLayout(Path root) {
         return connectionPlugins().resolve("spindle_ssh.py");
     }
 
+    /** The daemon's JVM options, a POSIX sh fragment that ./spindle and {@link SpindleDaemon#writeLauncher} source. */
+    public Path daemonJvmOptions() {
+        return root.resolve("scripts/daemon-jvm-options.sh");
+    }
+
     public Path examples() {
         return root.resolve("examples");
     }

@@ -120,6 +120,11 @@ public final class OpenSshServer implements AutoCloseable {
         }
     }
 
+    /** The listening sshd's process: every session's processes descend from it and are reaped by it. */
+    public long pid() {
+        return process.pid();
+    }
+
     public int port() {
         return port;
     }

@@ -1,13 +1,14 @@
 package dev.spindle.bench.equivalence;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import dev.spindle.bench.AnsibleCore;
 
 /**
  * One ansible-core the suite runs under: the installed one, or a tree put first on PYTHONPATH
@@ -46,19 +47,15 @@ record AnsibleTree(String name, Optional<Path> pythonPath) {
 
     /** What ansible-playbook needs in its environment to run this release. */
     Map<String, String> environment() {
-        return pythonPath.map(path -> Map.of("PYTHONPATH", path.toString())).orElse(Map.of());
+        return core().environment();
     }
 
-    /** "ansible-core 2.19.11 (debian13)", as this tree's ansible-playbook reports its version. */
+    /** "ansible-core 2.19.11 (debian13)", as this tree's {@code ansible --version} reports it. */
     String describe() throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("ansible-playbook", "--version").redirectErrorStream(true);
-        builder.environment().putAll(environment());
-        Process process = builder.start();
-        String first = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
-                .findFirst().orElse("");
-        process.waitFor();
-        int core = first.indexOf("[core ");
-        String version = core < 0 ? "?" : first.substring(core + 6, first.indexOf(']', core));
-        return "ansible-core " + version + " (" + name + ")";
+        return "ansible-core " + core().version() + " (" + name + ")";
+    }
+
+    private AnsibleCore core() {
+        return pythonPath.map(AnsibleCore::at).orElseGet(AnsibleCore::installed);
     }
 }
