@@ -3,6 +3,7 @@ package dev.spindle.bench;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +70,12 @@ public final class BenchAccount implements AutoCloseable {
         }
         Files.createDirectories(LOCK.getParent());
         FileChannel lockFile = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockFile.tryLock();
+        FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        } catch (OverlappingFileLockException heldInThisJvm) {
+            lock = null;
+        }
         if (lock == null) {
             lockFile.close();
             throw new IOException("another benchmark holds the " + NAME + " account (" + LOCK + "); wait for it to end");

@@ -57,7 +57,7 @@ final class LoopbackTarget implements ComparisonTarget {
 
     /** A private OpenSSH server in {@code dir}, logged into as {@code user}; closed with the target. */
     static LoopbackTarget openSsh(String user, Path dir) throws IOException, InterruptedException {
-        OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
+        OpenSshServer sshd = OpenSshServer.startCountingSessions(dir.resolve("sshd"));
         return start("OpenSSH on 127.0.0.1", user, sshd.port(), sshd.clientKey(), sshd.knownHosts(),
                 () -> sshd.publicKeyLogins(user), () -> finishedSessionsCpu(sshd.pid()), sshd::close, dir);
     }
@@ -73,8 +73,9 @@ final class LoopbackTarget implements ComparisonTarget {
     /**
      * The listening sshd's own CPU and that of every session it reaped: each login's processes
      * (privilege-separation monitor, session, shells, sudo, an agent and its forks) descend from
-     * it and are waited for up the tree, so a session's whole cost lands in sshd's children
-     * fields once it has ended. Empty if sessions are still open after {@link #SESSIONS_END}.
+     * it and are waited for up the tree or adopted by it ({@link OpenSshServer#startCountingSessions}),
+     * so a session's whole cost lands in sshd's children fields once it has ended. Empty if
+     * sessions are still open after {@link #SESSIONS_END}.
      */
     private static Optional<Duration> finishedSessionsCpu(long sshdPid) throws IOException, InterruptedException {
         ProcessHandle sshd = ProcessHandle.of(sshdPid).orElseThrow(() -> new IOException("sshd (pid " + sshdPid + ") is gone"));
