@@ -40,6 +40,8 @@ public final class BenchAccount implements AutoCloseable {
     private final FileChannel lockFile;
     private final FileLock lock;
     private final Thread removeAtExit;
+    /** Set once the name is known to be free or ours: an account of that name that isn't ours is never removed. */
+    private boolean owned;
     private boolean removed;
 
     private BenchAccount(FileChannel lockFile, FileLock lock) {
@@ -83,6 +85,7 @@ public final class BenchAccount implements AutoCloseable {
         BenchAccount account = new BenchAccount(lockFile, lock);
         try {
             account.removeLeftover();
+            account.owned = true;
             Runtime.getRuntime().addShutdownHook(account.removeAtExit);
             account.make();
             return account;
@@ -139,7 +142,7 @@ public final class BenchAccount implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         try {
-            if (!removed) {
+            if (owned && !removed) {
                 remove();
                 removed = true;
             }
