@@ -123,8 +123,10 @@ final class AnsibleComparison {
             }
         } finally {
             ControlMasters.closeAll(controlPaths);
-            if (daemon != null) {
-                daemon.stop();
+            // a cold run that failed leaves the daemon its plugin started: it goes too
+            SpindleDaemon started = daemon != null || !column.usesSpindleDaemon() ? daemon : SpindleDaemon.find(runtimeDir).orElse(null);
+            if (started != null) {
+                started.stop();
             }
         }
         Counters after = counters(); // after the sessions closed: the target's CPU counts only ended sessions
