@@ -1,7 +1,6 @@
 package dev.spindle.bench.equivalence;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,9 +39,13 @@ record AnsibleTree(String name, Optional<Path> pythonPath) {
 
     /** Why this tree can't be used, if it can't: a tree without ansible-core in it. */
     Optional<String> problem() {
-        return pythonPath.filter(path -> !Files.isRegularFile(path.resolve("ansible/release.py")))
-                .map(path -> "no ansible-core in " + path + (name.equals("debian13")
-                        ? " (scripts/fetch-ansible-core.sh fetches Debian 13's)" : " (from " + TREES_VARIABLE + ")"));
+        try {
+            core();
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage() + (name.equals("debian13")
+                    ? " (scripts/fetch-ansible-core.sh fetches Debian 13's)" : " (from " + TREES_VARIABLE + ")"));
+        }
     }
 
     /** What ansible-playbook needs in its environment to run this release. */
