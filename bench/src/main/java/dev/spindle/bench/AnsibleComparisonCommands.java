@@ -128,6 +128,7 @@ public final class AnsibleComparisonCommands {
             String version = "ansible-core " + ansible.version()
                     + ansible.pythonPath().map(path -> " (from " + path + ")").orElse(" (installed)");
             try (ComparisonTarget target = starter.start(dir)) {
+                stopOnExit(target);
                 List<Scenario> scenarios = plan.scenarios(dir);
                 String runs = rounds == 1 ? "one run each" : "medians of " + rounds + " interleaved rounds";
                 System.out.printf("%s: %s, against %s as %s; %s%n", command, version, target.description(),
@@ -146,6 +147,17 @@ public final class AnsibleComparisonCommands {
             }
             return 1;
         }
+    }
+
+    /** An interrupted run (Ctrl-C) must not leave its sshd listening; after a normal close this does nothing. */
+    private static void stopOnExit(ComparisonTarget target) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                target.close();
+            } catch (IOException e) {
+                System.err.println("could not stop " + target.description() + ": " + e.getMessage());
+            }
+        }, "stop-comparison-target"));
     }
 
     /** The work directory holds only run outputs: when it can't be removed, it is left in the temp dir. */

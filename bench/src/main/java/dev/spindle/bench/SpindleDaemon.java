@@ -1,5 +1,6 @@
 package dev.spindle.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -8,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -48,10 +51,13 @@ public final class SpindleDaemon {
         if (!Files.isRegularFile(options)) {
             throw new IOException("the daemon's JVM options are missing: " + options);
         }
+        // absolute: the plugin starts a daemon from the playbook run's directory, not from ours
+        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
         Path launcher = dir.resolve("spindle");
         Files.writeString(launcher, "#!/bin/sh\ndaemon_jvm_options=\n"
                 + "[ \"$1\" = daemon ] && . '" + options + "'\n"
-                + "exec '" + java + "' $daemon_jvm_options -cp '" + System.getProperty("java.class.path")
+                + "exec '" + java + "' $daemon_jvm_options -cp '" + classPath
                 + "' dev.spindle.cli.Main \"$@\"\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         return launcher;

@@ -27,6 +27,10 @@ class SpindleDaemonLauncherTest {
         String launcher = Files.readString(SpindleDaemon.writeLauncher(dir));
         assertTrue(launcher.contains("[ \"$1\" = daemon ] && . '" + OPTIONS + "'\n"), launcher);
         assertTrue(launcher.contains("' $daemon_jvm_options -cp '"), launcher);
+        String classPath = launcher.substring(launcher.indexOf(" -cp '") + 6, launcher.indexOf("' dev.spindle.cli.Main"));
+        for (String entry : classPath.split(":")) {
+            assertTrue(Path.of(entry).isAbsolute(), "the plugin starts the daemon from another directory: " + entry);
+        }
     }
 
     @Test
