@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
 
 /**
  * Runs every scenario under every column, round after round, interleaved so that the machine's
@@ -30,6 +31,8 @@ final class AnsibleComparison {
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
     /** The harness stops the daemon; it must not leave on its own between the runs of one measurement. */
     private static final String PERSIST = "10m";
+    private static final String RUN_DIR_PREFIX = "run-";
+    private static final String RUNTIME_DIR = "spindle-runtime";
 
     /** Every recorded run, per scenario and column in run order, and the floor's. */
     record Results(List<Column> columns, List<Scenario> scenarios, Map<Scenario, Map<Column, List<Measurement>>> runs,
@@ -102,9 +105,9 @@ final class AnsibleComparison {
     }
 
     private Measurement measure(Column column, Scenario scenario) throws IOException, InterruptedException {
-        Path dir = Files.createDirectories(workDir.resolve("run-" + (++runs) + "-" + column.label().replaceAll("\\W+", "_")));
+        Path dir = Files.createDirectories(workDir.resolve(RUN_DIR_PREFIX + (++runs) + "-" + column.label().replaceAll("\\W+", "_")));
         Path controlPaths = dir.resolve("cp");
-        Path runtimeDir = dir.resolve("spindle-runtime");
+        Path runtimeDir = dir.resolve(RUNTIME_DIR);
         Map<String, String> env = column.usesSpindleDaemon() ? SpindleDaemon.environment(runtimeDir, launcher, PERSIST) : Map.of();
         Counters before = counters();
         SpindleDaemon daemon = column.usesSpindleDaemon() && !scenario.cold() ? SpindleDaemon.start(launcher, runtimeDir, PERSIST) : null;
@@ -132,6 +135,23 @@ final class AnsibleComparison {
         Counters after = counters(); // after the sessions closed: the target's CPU counts only ended sessions
         return new Measurement(outcome.wall(), controllerCpu, daemonCpu, after.targetCpuSince(before),
                 after.bytesSince(before), after.loginsSince(before));
+    }
+
+    /** Stops every daemon a run in {@code workDir} started that is still up (an interrupted comparison's). */
+    static void stopDaemons(Path workDir) throws IOException, InterruptedException {
+        if (!Files.isDirectory(workDir)) {
+            return; // removed after a normal end
+        }
+        List<Path> runDirs;
+        try (Stream<Path> entries = Files.list(workDir)) {
+            runDirs = entries.filter(path -> path.getFileName().toString().startsWith(RUN_DIR_PREFIX)).toList();
+        }
+        for (Path runDir : runDirs) {
+            Optional<SpindleDaemon> daemon = SpindleDaemon.find(runDir.resolve(RUNTIME_DIR));
+            if (daemon.isPresent()) {
+                daemon.get().stop();
+            }
+        }
     }
 
     private PlaybookRun.Outcome runPlaybook(Column column, Scenario scenario, Path dir, Map<String, String> env)

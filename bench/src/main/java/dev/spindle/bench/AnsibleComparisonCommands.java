@@ -128,7 +128,7 @@ public final class AnsibleComparisonCommands {
             String version = "ansible-core " + ansible.version()
                     + ansible.pythonPath().map(path -> " (from " + path + ")").orElse(" (installed)");
             try (ComparisonTarget target = starter.start(dir)) {
-                stopOnExit(target);
+                stopOnExit(target, dir);
                 List<Scenario> scenarios = plan.scenarios(dir);
                 String runs = rounds == 1 ? "one run each" : "medians of " + rounds + " interleaved rounds";
                 System.out.printf("%s: %s, against %s as %s; %s%n", command, version, target.description(),
@@ -149,15 +149,20 @@ public final class AnsibleComparisonCommands {
         }
     }
 
-    /** An interrupted run (Ctrl-C) must not leave its sshd listening; after a normal close this does nothing. */
-    private static void stopOnExit(ComparisonTarget target) {
+    /** An interrupted run (Ctrl-C) must leave neither its sshd nor a daemon; after a normal end this finds nothing to do. */
+    private static void stopOnExit(ComparisonTarget target, Path dir) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                AnsibleComparison.stopDaemons(dir);
+            } catch (IOException | InterruptedException e) {
+                System.err.println("could not stop the Spindle daemons of " + dir + ": " + e.getMessage());
+            }
             try {
                 target.close();
             } catch (IOException e) {
                 System.err.println("could not stop " + target.description() + ": " + e.getMessage());
             }
-        }, "stop-comparison-target"));
+        }, "stop-comparison"));
     }
 
     /** The work directory holds only run outputs: when it can't be removed, it is left in the temp dir. */
