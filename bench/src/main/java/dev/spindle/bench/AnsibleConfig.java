@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The ansible.cfg of one run. Vanilla and Spindle runs get the same file but for the transport
@@ -37,6 +38,16 @@ public final class AnsibleConfig {
         }
         transport.strategy().ifPresent(strategy -> config.with("defaults", "strategy", strategy)
                 .with("defaults", "strategy_plugins", repo.strategyPlugins().toString()));
+        return config;
+    }
+
+    /** {@link #forTransport} for the column's transport, plus its strategy and where its plugins are. */
+    public static AnsibleConfig forColumn(Column column, RepositoryLayout repo, Path inventory, Path controlPathDir) {
+        AnsibleConfig config = forTransport(column.transport(), repo, inventory, controlPathDir);
+        column.strategy().ifPresent(strategy -> config
+                .with("defaults", "strategy", strategy)
+                .with("defaults", "strategy_plugins", column.strategyPlugins().stream().map(Path::toString)
+                        .collect(Collectors.joining(":"))));
         return config;
     }
 

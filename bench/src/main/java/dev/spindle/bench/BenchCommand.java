@@ -10,7 +10,7 @@ final class BenchCommand {
     private BenchCommand() {
     }
 
-    private static final String USAGE = "usage: spindle bench spine [--user USER] | spindle bench ansible";
+    private static final String USAGE = "usage: spindle bench spine [--user USER] | " + AnsibleBenchOptions.USAGE;
 
     static int run(List<String> args) throws UsageException {
         if (args.isEmpty()) {
@@ -18,12 +18,7 @@ final class BenchCommand {
         }
         return switch (args.get(0)) {
             case "spine" -> new SpineBenchmark(spineUser(args.subList(1, args.size()))).run();
-            case "ansible" -> {
-                if (args.size() != 1) {
-                    throw new UsageException(USAGE);
-                }
-                yield dev.spindle.bench.AnsibleComparisonCommands.benchmark();
-            }
+            case "ansible" -> AnsibleComparisonCommands.benchmark(AnsibleBenchOptions.parse(args.subList(1, args.size())));
             default -> throw new UsageException("unknown benchmark '" + args.get(0) + "' (known: spine, ansible)");
         };
     }

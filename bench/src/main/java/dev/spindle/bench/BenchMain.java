@@ -14,7 +14,9 @@ public final class BenchMain {
     private static final String USAGE = """
             usage: spindle demo [--target USER@HOST[:PORT]]   100 Ansible tasks, vanilla vs spindle_ssh
                    spindle bench spine [--user USER]          cold/warm/bootstrap numbers against OpenSSH on loopback
-                   spindle bench ansible                      vanilla vs spindle_ssh, interleaved, against OpenSSH on loopback""";
+                   spindle bench ansible [--rounds N] [--ansible DIR] [--mitogen DIR]
+                                                              vanilla vs spindle_ssh (vs Mitogen), five scenarios,
+                                                              interleaved, against OpenSSH on loopback (as root)""";
 
     private BenchMain() {
     }

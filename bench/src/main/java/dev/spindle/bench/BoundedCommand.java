@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,8 +23,16 @@ public final class BoundedCommand {
     }
 
     public static Result run(List<String> argv, String stdin, Duration timeout) throws IOException, InterruptedException {
+        return run(argv, stdin, timeout, Map.of());
+    }
+
+    /** The same, with {@code env} added to this process's environment. */
+    public static Result run(List<String> argv, String stdin, Duration timeout, Map<String, String> env)
+            throws IOException, InterruptedException {
         Path output = Files.createTempFile("spindle-command-", ".out");
-        Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().putAll(env);
+        Process process = builder.start();
         try {
             try (var in = process.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));

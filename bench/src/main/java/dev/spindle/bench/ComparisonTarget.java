@@ -1,6 +1,8 @@
 package dev.spindle.bench;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /** What the Ansible comparison runs against, and what can be counted there. */
@@ -17,6 +19,12 @@ interface ComparisonTarget extends AutoCloseable {
 
     /** SSH logins the server accepted so far, when the server can say. */
     OptionalLong logins() throws IOException;
+
+    /**
+     * CPU the target's SSH server and everything it ran used so far, counted once the sessions
+     * that were open have ended (it waits for that), when the target can say.
+     */
+    Optional<Duration> targetCpu() throws IOException, InterruptedException;
 
     @Override
     void close() throws IOException;

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
@@ -23,42 +25,72 @@ final class LoopbackTarget implements ComparisonTarget {
         long logins() throws IOException;
     }
 
+    /** The CPU of the server and all it ran, once its sessions ended; empty when it can't be counted. */
+    interface CpuCounter {
+        Optional<Duration> cpu() throws IOException, InterruptedException;
+    }
+
     /** Stops the server behind the proxy. */
     interface Stopper {
         void stop() throws IOException;
     }
 
+    /** How long sessions may take to end after their client closed them. */
+    private static final Duration SESSIONS_END = Duration.ofSeconds(10);
+
     private final String description;
     private final InventoryHost host;
     private final CountingTcpProxy proxy;
     private final LoginCounter counter;
+    private final CpuCounter cpu;
     private final Stopper server;
 
     private LoopbackTarget(String description, InventoryHost host, CountingTcpProxy proxy, LoginCounter counter,
-                           Stopper server) {
+                           CpuCounter cpu, Stopper server) {
         this.description = description;
         this.host = host;
         this.proxy = proxy;
         this.counter = counter;
+        this.cpu = cpu;
         this.server = server;
     }
 
     /** A private OpenSSH server in {@code dir}, logged into as {@code user}; closed with the target. */
     static LoopbackTarget openSsh(String user, Path dir) throws IOException, InterruptedException {
-        OpenSshServer sshd = OpenSshServer.start(dir.resolve("sshd"));
+        OpenSshServer sshd = OpenSshServer.startCountingSessions(dir.resolve("sshd"));
         return start("OpenSSH on 127.0.0.1", user, sshd.port(), sshd.clientKey(), sshd.knownHosts(),
-                () -> sshd.publicKeyLogins(user), sshd::close, dir);
+                () -> sshd.publicKeyLogins(user), () -> finishedSessionsCpu(sshd.pid()), sshd::close, dir);
     }
 
     /** The in-process MINA server, which needs neither root nor sshd; closed with the target. */
     static LoopbackTarget embedded(String user, Path dir) throws IOException, GeneralSecurityException {
         EmbeddedSshTarget target = EmbeddedSshTarget.start(dir.resolve("embedded"));
+        // its sessions' processes are this JVM's children, mixed with everything else it runs: not counted
         return start("the embedded SSH target (MINA SSHD on 127.0.0.1)", user, target.port(), target.clientKey(),
-                target.knownHosts(), target::logins, target::close, dir);
+                target.knownHosts(), target::logins, Optional::empty, target::close, dir);
+    }
+
+    /**
+     * The listening sshd's own CPU and that of every session it reaped: each login's processes
+     * (privilege-separation monitor, session, shells, sudo, an agent and its forks) descend from
+     * it and are waited for up the tree or adopted by it ({@link OpenSshServer#startCountingSessions}),
+     * so a session's whole cost lands in sshd's children fields once it has ended. Empty if
+     * sessions are still open after {@link #SESSIONS_END}.
+     */
+    private static Optional<Duration> finishedSessionsCpu(long sshdPid) throws IOException, InterruptedException {
+        ProcessHandle sshd = ProcessHandle.of(sshdPid).orElseThrow(() -> new IOException("sshd (pid " + sshdPid + ") is gone"));
+        long deadline = System.nanoTime() + SESSIONS_END.toNanos();
+        while (sshd.children().findAny().isPresent()) {
+            if (System.nanoTime() > deadline) {
+                return Optional.empty();
+            }
+            Thread.sleep(20);
+        }
+        return Optional.of(ProcessCpu.ofPid(sshdPid));
     }
 
     private static LoopbackTarget start(String description, String user, int port, Path clientKey, Path knownHosts,
-                                        LoginCounter counter, Stopper server, Path dir) throws IOException {
+                                        LoginCounter counter, CpuCounter cpu, Stopper server, Path dir) throws IOException {
         CountingTcpProxy proxy = null;
         try {
             proxy = CountingTcpProxy.start("127.0.0.1", port);
@@ -70,7 +102,7 @@ final class LoopbackTarget implements ComparisonTarget {
                     .collect(Collectors.joining("\n", "", "\n"));
             Path proxyKnownHosts = Files.writeString(dir.resolve("known_hosts_via_proxy"), proxyEntries, StandardCharsets.UTF_8);
             return new LoopbackTarget(description, new InventoryHost("target", "127.0.0.1", proxyPort, user, clientKey,
-                    proxyKnownHosts), proxy, counter, server);
+                    proxyKnownHosts), proxy, counter, cpu, server);
         } catch (IOException | RuntimeException e) {
             closeBoth(proxy, server);
             throw e;
@@ -95,6 +127,11 @@ final class LoopbackTarget implements ComparisonTarget {
     @Override
     public OptionalLong logins() throws IOException {
         return OptionalLong.of(counter.logins());
+    }
+
+    @Override
+    public Optional<Duration> targetCpu() throws IOException, InterruptedException {
+        return cpu.cpu();
     }
 
     @Override

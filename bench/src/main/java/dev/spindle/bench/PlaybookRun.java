@@ -58,13 +58,21 @@ public final class PlaybookRun {
      */
     public static Outcome run(Path workDir, Path config, Map<String, String> env, List<String> args, Duration timeout)
             throws IOException, InterruptedException {
+        return run(AnsibleCore.installed(), workDir, config, env, args, timeout);
+    }
+
+    /** The same under {@code ansible}'s ansible-playbook, with its environment (PYTHONPATH) added. */
+    public static Outcome run(AnsibleCore ansible, Path workDir, Path config, Map<String, String> env, List<String> args,
+                              Duration timeout) throws IOException, InterruptedException {
         Path output = Files.createTempFile(workDir, "ansible-playbook-", ".out");
         Path cpuFile = Files.createTempFile(workDir, "ansible-playbook-", ".stat");
-        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", MEASURING_PARENT, "sh", ANSIBLE_PLAYBOOK));
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", MEASURING_PARENT, "sh"));
+        command.addAll(ansible.command(ANSIBLE_PLAYBOOK));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("ANSIBLE_"));
+        builder.environment().putAll(ansible.environment());
         builder.environment().putAll(env);
         builder.environment().put("ANSIBLE_CONFIG", config.toString());
         builder.environment().put("SPINDLE_BENCH_CPU_FILE", cpuFile.toString());

@@ -1,5 +1,7 @@
 package dev.spindle.bench;
 
+import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -57,6 +59,11 @@ final class RemoteTarget implements ComparisonTarget {
     @Override
     public OptionalLong logins() {
         return OptionalLong.empty();
+    }
+
+    @Override
+    public Optional<Duration> targetCpu() {
+        return Optional.empty();
     }
 
     @Override

@@ -42,6 +42,16 @@ public record RepositoryLayout(Path root) {
         return connectionPlugins().resolve("spindle_ssh.py");
     }
 
+    /** The daemon's JVM options, a POSIX sh fragment that ./spindle and {@link SpindleDaemon#writeLauncher} source. */
+    public Path daemonJvmOptions() {
+        return root.resolve("scripts/daemon-jvm-options.sh");
+    }
+
+    /** The checkout's launcher, what users start the daemon with (it rebuilds a stale jar first). */
+    public Path launcher() {
+        return root.resolve("spindle");
+    }
+
     public Path examples() {
         return root.resolve("examples");
     }

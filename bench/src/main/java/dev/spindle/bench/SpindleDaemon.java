@@ -1,5 +1,6 @@
 package dev.spindle.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -8,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +27,6 @@ import io.vertx.core.json.JsonObject;
  */
 public final class SpindleDaemon {
 
-    /** The daemon's heap limit unless SPINDLE_DAEMON_HEAP says otherwise; the {@code spindle} launcher's too. */
-    public static final String DEFAULT_HEAP = "4g";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -40,15 +41,23 @@ public final class SpindleDaemon {
     /**
      * Writes a {@code spindle} launcher that runs the classes this JVM runs, for SPINDLE_COMMAND:
      * the checkout's own launcher would rebuild with Maven when sources are newer than the jar,
-     * which under {@code mvn verify} means a nested build of the project being tested. Like that
-     * launcher, it caps the daemon's heap (docs/concurrency.md, "Memory").
+     * which under {@code mvn verify} means a nested build of the project being tested. A daemon
+     * gets the JVM options the checkout's launcher gives it, from the one file both read
+     * ({@link RepositoryLayout#daemonJvmOptions()}): heap cap, C1 only, serial GC.
      */
     public static Path writeLauncher(Path dir) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path options = RepositoryLayout.ofRunningCode().daemonJvmOptions();
+        if (!Files.isRegularFile(options)) {
+            throw new IOException("the daemon's JVM options are missing: " + options);
+        }
+        // absolute: the plugin starts a daemon from the playbook run's directory, not from ours
+        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
         Path launcher = dir.resolve("spindle");
-        Files.writeString(launcher, "#!/bin/sh\nheap=\n"
-                + "[ \"$1\" = daemon ] && heap=\"-Xmx${SPINDLE_DAEMON_HEAP:-" + DEFAULT_HEAP + "}\"\n"
-                + "exec '" + java + "' $heap -cp '" + System.getProperty("java.class.path")
+        Files.writeString(launcher, "#!/bin/sh\ndaemon_jvm_options=\n"
+                + "[ \"$1\" = daemon ] && . '" + options + "'\n"
+                + "exec '" + java + "' $daemon_jvm_options -cp '" + classPath
                 + "' dev.spindle.cli.Main \"$@\"\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         return launcher;

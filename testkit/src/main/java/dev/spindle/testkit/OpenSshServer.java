@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +39,24 @@ public final class OpenSshServer implements AutoCloseable {
     }
 
     public static OpenSshServer start(Path dir) throws IOException, InterruptedException {
+        return start(dir, List.of());
+    }
+
+    /**
+     * The same, with sshd made a child subreaper first (prctl PR_SET_CHILD_SUBREAPER, kept across
+     * its exec): a non-root login's session process is orphaned when its privilege-separation
+     * monitor exits without waiting for it, and its CPU would be lost; adopted, it is reaped by
+     * sshd, so sshd's children CPU fields ({@code /proc/PID/stat}) count every ended session
+     * whole: shells, sudo, agents and everything they forked. For benchmarks.
+     */
+    public static OpenSshServer startCountingSessions(Path dir) throws IOException, InterruptedException {
+        return start(dir, List.of("/usr/bin/python3", "-c", "import ctypes, os, sys\n"
+                + "if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER\n"
+                + "    sys.exit('prctl(PR_SET_CHILD_SUBREAPER) failed: errno %d' % ctypes.get_errno())\n"
+                + "os.execv(sys.argv[1], sys.argv[1:])\n"));
+    }
+
+    private static OpenSshServer start(Path dir, List<String> launcher) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         // sshd reads authorized_keys as the logging-in user, so the directory must be traversable
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -67,8 +86,10 @@ public final class OpenSshServer implements AutoCloseable {
         Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + port + " "
                 + Files.readString(dir.resolve("host_key.pub")).trim() + "\n");
         Files.createDirectories(Path.of("/run/sshd"));
-        Process process = new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString(),
-                "-E", dir.resolve("sshd.log").toString())
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString(),
+                "-E", dir.resolve("sshd.log").toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sshd.out").toFile())
                 .start();
@@ -118,6 +139,11 @@ public final class OpenSshServer implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
+    }
+
+    /** The listening sshd's process (see {@link #startCountingSessions}). */
+    public long pid() {
+        return process.pid();
     }
 
     public int port() {

@@ -1,13 +1,13 @@
 package dev.spindle.bench.equivalence;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import dev.spindle.bench.AnsibleCore;
 
 /**
  * One ansible-core the suite runs under: the installed one, or a tree put first on PYTHONPATH
@@ -39,26 +39,26 @@ public record AnsibleTree(String name, Optional<Path> pythonPath) {
 
     /** Why this tree can't be used, if it can't: a tree without ansible-core in it. */
     public Optional<String> problem() {
-        return pythonPath.filter(path -> !Files.isRegularFile(path.resolve("ansible/release.py")))
-                .map(path -> "no ansible-core in " + path + (name.equals("debian13")
-                        ? " (scripts/fetch-ansible-core.sh fetches Debian 13's)" : " (from " + TREES_VARIABLE + ")"));
+        try {
+            core();
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage() + (name.equals("debian13")
+                    ? " (scripts/fetch-ansible-core.sh fetches Debian 13's)" : " (from " + TREES_VARIABLE + ")"));
+        }
     }
 
     /** What ansible-playbook needs in its environment to run this release. */
     public Map<String, String> environment() {
-        return pythonPath.map(path -> Map.of("PYTHONPATH", path.toString())).orElse(Map.of());
+        return core().environment();
     }
 
-    /** "ansible-core 2.19.11 (debian13)", as this tree's ansible-playbook reports its version. */
+    /** "ansible-core 2.19.11 (debian13)", as this tree's {@code ansible --version} reports it. */
     public String describe() throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder("ansible-playbook", "--version").redirectErrorStream(true);
-        builder.environment().putAll(environment());
-        Process process = builder.start();
-        String first = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
-                .findFirst().orElse("");
-        process.waitFor();
-        int core = first.indexOf("[core ");
-        String version = core < 0 ? "?" : first.substring(core + 6, first.indexOf(']', core));
-        return "ansible-core " + version + " (" + name + ")";
+        return "ansible-core " + core().version() + " (" + name + ")";
+    }
+
+    private AnsibleCore core() {
+        return pythonPath.map(AnsibleCore::at).orElseGet(AnsibleCore::installed);
     }
 }
