@@ -171,6 +171,7 @@ class EquivalenceSuiteTest {
             System.out.printf("equivalence: %s: %d module requests, %d fallbacks to spindle.exec%n", ansible,
                     candidate.moduleRequests(), candidate.fallbacks().size());
             assertEquals(List.of(), candidate.fallbacks(), ansible + ": pipelined modules that ran in a fresh interpreter");
+            assertEquals(List.of(), candidate.moduleFilesRunAsCommands(), ansible + ": module files that ran in a fresh interpreter");
             assertTrue(candidate.moduleRequests() > 0, ansible + ": no module ran warm");
         });
     }

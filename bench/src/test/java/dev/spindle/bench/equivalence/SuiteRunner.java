@@ -31,7 +31,11 @@ final class SuiteRunner {
 
     static final String PIPELINED = "pipelined.yml";
     static final List<String> PLAYBOOKS = List.of(PIPELINED, "payload_settings.yml", "commands.yml", "files.yml",
-            "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml");
+            "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml",
+            "keep_remote_files.yml");
+    /** Settings that are no task variable, for the one playbook about them. */
+    private static final Map<String, Map<String, String>> PLAYBOOK_ENVIRONMENT = Map.of(
+            "keep_remote_files.yml", Map.of("ANSIBLE_KEEP_REMOTE_FILES", "1"));
     /** Comma-separated playbook names: runs only those (while working on a case); all of them by default. */
     static final String ONLY_PROPERTY = "spindle.equivalence.playbooks";
     private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);
@@ -73,7 +77,9 @@ final class SuiteRunner {
                     tmpBefore = target.ansibleTmpSnapshot();
                 }
                 long loginsBefore = target.logins();
-                PlaybookRun.Outcome outcome = PlaybookRun.run(runDir, config, env,
+                Map<String, String> playbookEnv = new HashMap<>(env);
+                playbookEnv.putAll(PLAYBOOK_ENVIRONMENT.getOrDefault(playbook, Map.of()));
+                PlaybookRun.Outcome outcome = PlaybookRun.run(runDir, config, playbookEnv,
                         // -vvv: Spindle's request log and the agents' forwarded logs show, and the
                         // test checks that no password does
                         List.of("-vvv", "-e", "@" + vars, playbooks.resolve(playbook).toString()), PLAYBOOK_TIMEOUT);
