@@ -162,10 +162,14 @@ class ModuleTest(_ConnectionTestCase):
         payload, shebang = bridge_harness.ansiballz_payload("ansible.builtin.ping", {})
         self.put(payload, "/tmp/AnsiballZ_ping.py")
         self.put(b"print('hi')\n", "/tmp/plain.py")
-        for path in ("/tmp/plain.py", "/tmp/other.py", "/tmp/AnsiballZ_ping.py extra"):
-            with self.subTest(path=path):
-                self.run_command("/usr/bin/python3 " + path)
+        # the action's own commands on the file, and anything but its shebang's interpreter
+        for command in ("/usr/bin/python3 /tmp/plain.py", "/usr/bin/python3 /tmp/other.py",
+                        "/usr/bin/python3 /tmp/AnsiballZ_ping.py extra", "chmod u+x /tmp/ /tmp/AnsiballZ_ping.py",
+                        "cat /tmp/AnsiballZ_ping.py", "/usr/bin/python2 /tmp/AnsiballZ_ping.py"):
+            with self.subTest(command=command), mock.patch("ansible_spindle.connection_base.display") as display:
+                self.run_command(command)
                 self.assertEqual(self.bridge.last[0], "spindle.exec")
+                display.vv.assert_not_called()  # no fallback: it runs no module
         self.put(b"print('hi')\n", "/tmp/AnsiballZ_ping.py")  # replaced by something else
         self.run_command("/usr/bin/python3 /tmp/AnsiballZ_ping.py")
         self.assertEqual(self.bridge.last[0], "spindle.exec")

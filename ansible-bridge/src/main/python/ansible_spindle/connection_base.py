@@ -31,7 +31,7 @@ from ansible.utils.display import Display
 from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client
 from ansible_spindle.durations import parse_duration
 from ansible_spindle.request_log import describe_reply, describe_request, printable
-from ansible_spindle.shell_command import peel
+from ansible_spindle.shell_command import peel, split_words
 
 display = Display()
 
@@ -221,12 +221,16 @@ class SpindleConnectionBase(ConnectionBase):
             return None
 
     def _module_file_run(self, launch):
-        """(`[VAR=value ...] <interpreter>`, payload) if `launch` runs a payload put_file sent,
-        as build_module_command writes it with the file's path; (launch, None) otherwise."""
+        """(`[VAR=value ...] <interpreter>`, payload) if `launch` runs a payload put_file sent
+        with the interpreter its shebang names, as build_module_command writes it; (launch,
+        None) otherwise (the action's chmod or setfacl of the file, say)."""
         for path, payload in self._put_modules.items():
             path_word = " " + shlex.quote(path)
             if launch.endswith(path_word):
-                return launch[:-len(path_word)], payload
+                interpreter = launch[:-len(path_word)]
+                words = split_words(interpreter)
+                if words and words[-1] == _shebang_interpreter(payload):
+                    return interpreter, payload
         return launch, None
 
     def _exec_plain(self, command, stdin, tty, become):
@@ -333,6 +337,11 @@ def _become_failure_as_ansible_words_it(message, become):
     if message == "%s password required" % method:
         return "Missing %s password" % method
     return message
+
+
+def _shebang_interpreter(payload):
+    line = payload.split(b"\n", 1)[0]
+    return line[2:].decode("utf-8", "replace").strip() if line.startswith(b"#!") else None
 
 
 def _on_terminal(output):
