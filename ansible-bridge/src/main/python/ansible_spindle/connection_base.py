@@ -93,12 +93,14 @@ class SpindleConnectionBase(ConnectionBase):
     @property
     def always_pipeline_modules(self):
         # Pipelining is what lets a module reach the agent as one request, so it needs no user
-        # setting. Two exceptions keep vanilla behaviour: ActionBase runs async tasks through
+        # setting. Three exceptions keep vanilla behaviour: ActionBase runs async tasks through
         # async_wrapper only when this is False (True would run them synchronously; the
-        # `pipelining` option, true by default, still pipelines the task's status polls), and
-        # a become plugin we only emulate must never find its password mixed into a module's
-        # stdin.
-        return not (self._task_is_async or self._emulated_become_with_password())
+        # `pipelining` option, true by default, still pipelines the task's status polls); a
+        # become plugin we only emulate must never find its password mixed into a module's
+        # stdin; and a become plugin that does not pipeline (su; 2.19 asks it, 2.14 knows su)
+        # gets the module as a file, as in vanilla, which the plugin still runs warm.
+        return not (self._task_is_async or self._emulated_become_with_password()
+                    or (self.become is not None and not getattr(self.become, "pipelining", True)))
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)

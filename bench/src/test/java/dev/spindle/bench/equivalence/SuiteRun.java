@@ -45,7 +45,7 @@ record SuiteRun(Transport transport, RecordedRun results, Map<String, Integer> e
     static final String FALLBACK_LINE = "SPINDLE: module payload falls back to spindle.exec";
     /** A spindle.exec request line that runs an AnsiballZ file put by the action (see moduleFilesRunAsCommands). */
     private static final Pattern MODULE_FILE_COMMAND =
-            Pattern.compile("SPINDLE: spindle\\.exec .* cmd=.*/AnsiballZ_\\w+\\.py(?: && sleep 0)?['\"]* stdin=");
+            Pattern.compile("SPINDLE: spindle\\.exec .* cmd=.*/python[\\w.]* \\S*/AnsiballZ_\\w+\\.py(?: && sleep 0)?['\"]* stdin=");
 
     /** The fallback lines of every playbook's output: pipelined modules that ran in a fresh interpreter. */
     List<String> fallbacks() throws IOException {
