@@ -363,7 +363,7 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
             # user's login shell) said and its status are what a command run through it gets.
             exited = _tool_result(status, bytes(stream.noise), watcher)
     agent.router.defer(lambda: agent.router.close_child(context_id, outcome))
-    raise BecomeError(outcome, exited)
+    raise BecomeError(outcome, exited=exited)
 
 
 def stop_child(call, context_id):

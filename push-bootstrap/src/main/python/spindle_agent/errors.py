@@ -40,8 +40,8 @@ class BecomeError(SpindleError):
     command run through the tool would have returned, for the controller to answer with as
     vanilla Ansible would (docs/protocol.md section 6)."""
 
-    def __init__(self, message, exited=None):
-        SpindleError.__init__(self, message)
+    def __init__(self, *args, exited=None):
+        SpindleError.__init__(self, *args)
         self.exited = exited
 
 
