@@ -73,7 +73,7 @@ final class TaskApi {
                         body.getString("cwd"), body.getInteger("timeout")), deadline(body))
                         .map(result -> likeSsh(result, agent, body.getBoolean("pty", false)))),
                 "spindle.module", withCommandAgent((agent, body) -> modules.run(agent, body, deadline(body))
-                        .map(result -> likeSsh(result, agent, body.getBoolean("pty", false)))),
+                        .map(result -> prompted(result, agent, body.getBoolean("pty", false)))),
                 "spindle.put", withLoginAgent((agent, body) -> files.put(agent, Path.of(required(body, "src_path")), required(body, "dest"))),
                 "spindle.fetch", withLoginAgent((agent, body) -> files.fetch(agent, required(body, "src"), Path.of(required(body, "dest_path")))),
                 "spindle.interpreters", withAgent((agent, body) -> agent.callForObject(new AgentCall.Interpreters(), deadline(body))),
@@ -170,15 +170,19 @@ final class TaskApi {
                 .otherwise(line);
     }
 
-    /**
-     * What ssh would have reported: status 255 when the remote command (or module) died of a
-     * signal, and for a tty command through a become child that took a password, the fact (the
-     * plugin adds the prompt's line end vanilla shows).
-     */
+    /** What ssh would have reported: status 255 when the remote command died of a signal, and {@link #prompted}. */
     private static JsonObject likeSsh(JsonObject result, AgentContext agent, boolean pty) {
         if (result.getInteger("rc", 0) < 0) {
             result.put("rc", SSH_SIGNAL_STATUS);
         }
+        return prompted(result, agent, pty);
+    }
+
+    /**
+     * For a tty command (or module file) run by a become child that took a password, the fact:
+     * the plugin adds the prompt's line end vanilla shows.
+     */
+    private static JsonObject prompted(JsonObject result, AgentContext agent, boolean pty) {
         if (pty && agent.passwordPrompted()) {
             result.put("become_prompted", true);
         }
