@@ -212,6 +212,15 @@ class PromptWatcherTest(unittest.TestCase):
         watcher.feed("hunter2\r\n%s\r\nhello" % self.MARKER)
         self.assertEqual(watcher.transcript, "Password: [password] hello")
 
+    def test_tool_output_is_what_the_tool_said_without_the_prompt_line_and_password(self):
+        watcher = PromptWatcher("su", "bob", "hunter2", tool_prompt("su"), self.MARKER)
+        for said in ("su: warning\r\n", "Password: ", "\r\nhunter2 was echoed\r\n"):
+            watcher.feed(said)
+        self.assertEqual(watcher.tool_output(), "su: warning\r\n\r\n[password] was echoed\r\n")
+        self.assertFalse(watcher.command_started)
+        watcher.feed(self.MARKER)
+        self.assertTrue(watcher.command_started)
+
 
 class BecomeTestCase(SharedAgentTestCase):
     """The agent of the class and a directory of stand-ins: a fake sudo, a tool that asks
