@@ -23,7 +23,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Runs the suite's playbooks under one transport and ansible-core, each as its own ansible-playbook process in
- * the same run directory, the pipelined-only one first with ~/.ansible/tmp snapshots around it.
+ * the same run directory (with the environment a playbook about a setting that is no task variable needs),
+ * the pipelined-only one first with ~/.ansible/tmp snapshots around it.
  * For spindle_ssh the plugin starts a daemon of a private runtime directory, kept warm across
  * the playbooks (SPINDLE_PERSIST) so the whole suite may log in once; it is stopped at the end.
  */
