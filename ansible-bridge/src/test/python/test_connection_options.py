@@ -113,6 +113,12 @@ class SshOptionsTest(unittest.TestCase):
         connection.set_become_plugin(bridge_harness.make_become("sudo", become_pass="pw"))
         self.assertTrue(connection.always_pipeline_modules)
 
+    def test_a_become_plugin_that_does_not_pipeline_gets_module_files_as_in_vanilla(self):
+        # su on 2.19 says so itself (2.14's ActionBase never pipelines su, whatever we say)
+        connection = bridge_harness.make_connection("spindle_ssh")
+        connection.set_become_plugin(bridge_harness.make_become("su", become_pass="pw"))
+        self.assertEqual(connection.always_pipeline_modules, getattr(connection.become, "pipelining", True))
+
     def test_run_pid_is_the_playbook_process(self):
         bridge = RecordingBridge(exec_reply())
         connection = bridge_harness.make_connection("spindle_ssh")

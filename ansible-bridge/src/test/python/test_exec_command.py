@@ -140,6 +140,47 @@ class ModuleTest(_ConnectionTestCase):
         self.assertEqual(body["become"], {"method": "sudo", "user": "root", "password": "pw", "exe": "sudo",
                                           "flags": "-H -S -n"})
 
+    def test_a_module_file_put_and_then_run_is_a_module_request_from_the_bytes_put(self):
+        # ActionBase without pipelining (ANSIBLE_KEEP_REMOTE_FILES, su): put_file, then
+        # `<interpreter> <path>` on a tty
+        payload, shebang = bridge_harness.ansiballz_payload("ansible.builtin.ping", {"data": "kept"})
+        remote = "/home/u/.ansible/tmp/ansible-tmp-1-2/AnsiballZ_ping.py"
+        self.put(payload, remote)
+        module_output = json.dumps({"ping": "kept"}).encode()
+        command = self.connection._shell.build_module_command("", shebang, remote).strip()
+        result = self.run_command(command, reply=exec_reply(0, module_output + b"\n"))
+        address, body = self.bridge.last
+        self.assertEqual(address, "spindle.module")
+        self.assertEqual(json.loads(body["params"])["ANSIBLE_MODULE_ARGS"], {"data": "kept"})
+        self.assertEqual(body["target"]["python"], "/usr/bin/python3")
+        self.assertTrue(body["pty"])
+        # as ssh -tt shows it
+        self.assertEqual((result["stdout"], result["stderr"]),
+                         (module_output.decode() + "\r\n", SHARED_CONNECTION_CLOSED.decode()))
+
+    def test_a_file_that_is_no_module_or_another_path_runs_as_a_command(self):
+        payload, shebang = bridge_harness.ansiballz_payload("ansible.builtin.ping", {})
+        self.put(payload, "/tmp/AnsiballZ_ping.py")
+        self.put(b"print('hi')\n", "/tmp/plain.py")
+        # the action's own commands on the file, and anything but its shebang's interpreter
+        for command in ("/usr/bin/python3 /tmp/plain.py", "/usr/bin/python3 /tmp/other.py",
+                        "/usr/bin/python3 /tmp/AnsiballZ_ping.py extra", "chmod u+x /tmp/ /tmp/AnsiballZ_ping.py",
+                        "cat /tmp/AnsiballZ_ping.py", "/usr/bin/python2 /tmp/AnsiballZ_ping.py"):
+            with self.subTest(command=command), mock.patch("ansible_spindle.connection_base.display") as display:
+                self.run_command(command)
+                self.assertEqual(self.bridge.last[0], "spindle.exec")
+                display.vv.assert_not_called()  # no fallback: it runs no module
+        self.put(b"print('hi')\n", "/tmp/AnsiballZ_ping.py")  # replaced by something else
+        self.run_command("/usr/bin/python3 /tmp/AnsiballZ_ping.py")
+        self.assertEqual(self.bridge.last[0], "spindle.exec")
+
+    def put(self, data, remote):
+        with tempfile.NamedTemporaryFile() as source:
+            source.write(data)
+            source.flush()
+            self.bridge.replies.append({"size": len(data), "sha1": hashlib.sha1(data).hexdigest()})
+            self.connection.put_file(source.name, remote)
+
     def test_unparseable_stdin_runs_as_plain_command_with_stdin(self):
         script = b"import platform; print(platform.system())\n"
         self.run_command("/usr/bin/python3", sudoable=False, in_data=script)
@@ -223,6 +264,25 @@ class BecomeTest(_ConnectionTestCase):
             with self.assertRaises(AnsibleError) as caught:
                 self.run_command("id")
             self.assertNotIsInstance(caught.exception, AnsibleConnectionFailure)
+
+    def test_a_become_tool_that_ended_without_running_the_command_gives_its_result(self):
+        # su to a nologin account: su's status, nologin's words on stdout, the tty's prompt
+        # line end; as ssh -tt shows them (a raw task) and as pipes do (a pipelined module)
+        self.become("su", become_user="svc", become_pass="pw")
+        exited = {"become_exited": {"rc": 1, "stdout_b64": _b64(b"This account is currently not available.\n"),
+                                    "tty_b64": _b64(b"\r\n"), "prompted": True}}
+        result = self.run_command("id -un", reply=exited)
+        self.assertEqual((result["rc"], result["stdout"], result["stderr"]),
+                         (1, "\r\nThis account is currently not available.\r\n", SHARED_CONNECTION_CLOSED.decode()))
+        command, payload = self.pipelined_module()
+        result = self.run_command(command, in_data=payload, reply=exited)
+        self.assertEqual(self.bridge.last[0], "spindle.module")
+        self.assertEqual((result["rc"], result["stdout"], result["stderr"]),
+                         (1, "This account is currently not available.\n", "\n"))
+
+
+def _b64(data):
+    return base64.b64encode(data).decode()
 
 
 @requires_ansible

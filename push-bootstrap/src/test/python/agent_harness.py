@@ -117,6 +117,7 @@ class RemoteError(Exception):
         self.type = payload["type"]
         self.message = payload["message"]
         self.traceback = payload["traceback"]
+        self.exited = payload.get("exited")
 
 
 class FakeController(object):

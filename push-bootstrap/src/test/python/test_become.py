@@ -2,6 +2,7 @@
 (root only). Calls are routed through the agent to the child. Stand-in interpreters that ask
 for the password after the tool has started them must never be told it."""
 
+import base64
 import json
 import os
 import pwd
@@ -58,6 +59,7 @@ for attempt in range(3):
         os.write(1, b"la" * 40000)
         time.sleep(60)
     if password == "exit please":
+        os.write(tty, b"i will stop now\\n")
         sys.exit(5)
     if password == "forge please":
         os.write(1, {marker!r}
@@ -210,6 +212,15 @@ class PromptWatcherTest(unittest.TestCase):
         watcher.feed("Password: ")
         watcher.feed("hunter2\r\n%s\r\nhello" % self.MARKER)
         self.assertEqual(watcher.transcript, "Password: [password] hello")
+
+    def test_tool_output_is_what_the_tool_said_without_the_prompt_line_and_password(self):
+        watcher = PromptWatcher("su", "bob", "hunter2", tool_prompt("su"), self.MARKER)
+        for said in ("su: warning\r\n", "Password: ", "\r\nhunter2 was echoed\r\n"):
+            watcher.feed(said)
+        self.assertEqual(watcher.tool_output(), "su: warning\r\n\r\n[password] was echoed\r\n")
+        self.assertFalse(watcher.command_started)
+        watcher.feed(self.MARKER)
+        self.assertTrue(watcher.command_started)
 
 
 class BecomeTestCase(SharedAgentTestCase):
@@ -381,9 +392,16 @@ class FakeSudoTest(BecomeTestCase):
         self.assertTrue(wait_until(lambda: set(children_of(self.agent.pid)) <= before))
 
     def test_death_before_the_marker(self):
-        self.assertSpawnFails(AGENT_ID + 6, "sudo exited with status 5 before the agent started "
-                                            "(its channel closed); tty said: [spindle sudo",
-                              password="exit please")
+        error = self.assertSpawnFails(AGENT_ID + 6, "sudo exited with status 5 before the agent started "
+                                                    "(its channel closed); tty said: [spindle sudo",
+                                      password="exit please")
+        # what a command run through the tool gets: its status and words, never the password
+        self.assertEqual(decoded_exit(error.exited), (5, b"", b"i will stop now\r\n", True))
+
+    def test_death_after_the_marker_is_no_command_result(self):
+        error = self.assertSpawnFails(AGENT_ID + 15, "before the agent started", password=GOOD_PASSWORD,
+                                      python="/bin/false")
+        self.assertIsNone(error.exited)
 
     def test_too_much_noise_before_the_marker(self):
         self.assertSpawnFails(AGENT_ID + 7, "bytes of output without a ready marker",
@@ -453,8 +471,16 @@ class RealBecomeTest(BecomeTestCase):
     @unittest.skipUnless(shutil.which("su") and pwd.getpwnam("nobody").pw_shell.endswith("nologin"),
                          "su or a nologin nobody is missing")
     def test_su_to_a_nologin_account_fails_as_it_does_for_ansible(self):
-        self.assertSpawnFails(AGENT_ID + 12, "This account is currently not available",
-                              method="su", user="nobody", python="/usr/bin/python3")
+        error = self.assertSpawnFails(AGENT_ID + 12, "This account is currently not available",
+                                      method="su", user="nobody", python="/usr/bin/python3")
+        # nologin ran instead of the command: its status and refusal are the command's result
+        self.assertEqual(decoded_exit(error.exited),
+                         (1, b"This account is currently not available.\n", b"", False))
+
+
+def decoded_exit(exited):
+    return (exited["rc"], base64.b64decode(exited["stdout_b64"]), base64.b64decode(exited["tty_b64"]),
+            exited["prompted"])
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ ModuleInvocation = collections.namedtuple(
     "ModuleInvocation", "interpreter env fqn name params zip_b64 zip_sha1 wrapper")
 
 _WRAPPER_MARK = "\n_ANSIBALLZ_WRAPPER = True"
+_MARK_WITHIN = 1024  # the mark follows the shebang and a few comment lines
 _ENV_NAME = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789"
 # Where 2.19's wrapper imports the code that runs the module from (its invoke_module).
 _LOADER_MODULE = "ansible.module_utils._internal._ansiballz._loader"
@@ -77,11 +78,17 @@ def parse_payload_text(text):
 
 
 def _payload_text(stdin):
+    if not looks_like_payload(stdin):
+        return None
     try:
-        text = stdin.decode("utf-8")
+        return stdin.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return text if _WRAPPER_MARK in text[:1024] else None
+
+
+def looks_like_payload(head):
+    """Whether `head`, the first bytes of a file or stdin, starts an AnsiballZ wrapper."""
+    return _WRAPPER_MARK.encode("ascii") in head[:_MARK_WITHIN]
 
 
 def plain_launch(command):

@@ -8,16 +8,21 @@ Each exec_command becomes one request (docs/daemon-api.md section 3):
   from a warm interpreter and which carries the zip only to agents that lack it (a payload
   ansiballz cannot run warm goes as below, with its reason at -vv); so does a module the
   planner piped in place of its payload (planner.PlannedModule), with the same body and no
-  payload built or parsed;
+  payload built or parsed, and a payload the action put as a file and then runs with an
+  interpreter (ActionBase's path without pipelining: ANSIBLE_KEEP_REMOTE_FILES, su), from the
+  bytes this plugin put, not the file's;
 - everything else is `spindle.exec` of the command as built, with stdin as given; for other
   become plugins with the prompt and success handling ssh.py does (become_emulation).
 
-Results are (rc, stdout bytes, stderr bytes) as the vanilla plugin returns them. Subclasses
-say how to reach the target and where the vanilla plugin differs (tty, cwd, paths).
+Results are (rc, stdout bytes, stderr bytes) as the vanilla plugin returns them; a become tool
+that ended without running the command (su to a nologin account) gives its own status and
+output, as it does in vanilla. Subclasses say how to reach the target and where the vanilla
+plugin differs (tty, cwd, paths).
 """
 
 import base64
 import os
+import shlex
 import uuid
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError, AnsibleFileNotFound
@@ -28,9 +33,14 @@ from ansible.utils.display import Display
 from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client, planner
 from ansible_spindle.durations import parse_duration
 from ansible_spindle.request_log import describe_reply, describe_request, printable
-from ansible_spindle.shell_command import peel
+from ansible_spindle.shell_command import peel, split_words
 
 display = Display()
+
+# The start of a file in which put_file looks for an AnsiballZ wrapper, and the most of one it
+# keeps (payloads are 100-700 KB).
+_PAYLOAD_HEAD = 1024
+_MAX_PAYLOAD = 32 * 1024 * 1024
 
 # Failures that make the host unreachable; every other daemon failure fails the task.
 _UNREACHABLE_CODES = (bridge_client.UNREACHABLE, bridge_client.DISCONNECTED)
@@ -52,6 +62,8 @@ class SpindleConnectionBase(ConnectionBase):
         self._task_uuid = kwargs.get("task_uuid") or "untasked-%s" % uuid.uuid4().hex
         self._requests_sent = 0
         self._task_is_async = False
+        # AnsiballZ payloads put_file sent, by target path: running one is running a module
+        self._put_modules = {}
 
     # -- what subclasses provide ---------------------------------------------------------------
 
@@ -85,12 +97,14 @@ class SpindleConnectionBase(ConnectionBase):
     @property
     def always_pipeline_modules(self):
         # Pipelining is what lets a module reach the agent as one request, so it needs no user
-        # setting. Two exceptions keep vanilla behaviour: ActionBase runs async tasks through
+        # setting. Three exceptions keep vanilla behaviour: ActionBase runs async tasks through
         # async_wrapper only when this is False (True would run them synchronously; the
-        # `pipelining` option, true by default, still pipelines the task's status polls), and
-        # a become plugin we only emulate must never find its password mixed into a module's
-        # stdin.
-        return not (self._task_is_async or self._emulated_become_with_password())
+        # `pipelining` option, true by default, still pipelines the task's status polls); a
+        # become plugin we only emulate must never find its password mixed into a module's
+        # stdin; and a become plugin that does not pipeline (su; 2.19 asks it, 2.14 knows su)
+        # gets the module as a file, as in vanilla, which the plugin still runs warm.
+        return not (self._task_is_async or self._emulated_become_with_password()
+                    or (self.become is not None and not getattr(self.become, "pipelining", True)))
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -134,6 +148,16 @@ class SpindleConnectionBase(ConnectionBase):
         # As with vanilla transfers the file lands as the login user; the action moves it on
         # with become where it has to.
         self._request("spindle.put", {"src_path": source, "dest": self._target_path(out_path)})
+        self._remember_if_module(source, out_path)
+
+    def _remember_if_module(self, source, out_path):
+        # The action deletes its local copy right after the put: keep the bytes now.
+        self._put_modules.pop(out_path, None)
+        with open(to_bytes(source, errors="surrogate_or_strict"), "rb") as f:
+            if os.fstat(f.fileno()).st_size <= _MAX_PAYLOAD:
+                head = f.read(_PAYLOAD_HEAD)
+                if ansiballz.looks_like_payload(head):
+                    self._put_modules[out_path] = head + f.read()
 
     def fetch_file(self, in_path, out_path):
         super().fetch_file(in_path, out_path)
@@ -162,8 +186,8 @@ class SpindleConnectionBase(ConnectionBase):
         return self._exec(command, original, stdin, tty, hop)
 
     def _exec(self, command, launch, stdin, tty, become):
-        """Run `command` as a module request if `launch`, its shell-free core, pipes a module."""
-        invocation = self._module_invocation(launch, stdin) if stdin else None
+        """Run `command` as a module request if `launch`, its shell-free core, runs a module."""
+        invocation = self._module_invocation(launch, stdin)
         if invocation is None:
             return self._exec_plain(command, _payload(stdin), tty, become)
         body = self._with_cwd({
@@ -174,6 +198,7 @@ class SpindleConnectionBase(ConnectionBase):
             "params": invocation.params,
             "env": invocation.env,
             "wrapper": invocation.wrapper,
+            "pty": tty,
             "timeout": None,
         })
         if isinstance(stdin, planner.PlannedModule) and stdin.isolation:
@@ -182,9 +207,21 @@ class SpindleConnectionBase(ConnectionBase):
         if reply.get("need_zip"):
             body["zip_b64"] = invocation.zip_b64
             reply = self._request("spindle.module", body, python=invocation.interpreter, become=become)
-        return _command_result(reply)
+        if "become_exited" in reply:
+            return self._become_exit_result(reply["become_exited"], tty)
+        rc, stdout, stderr = _command_result(reply)
+        if tty:
+            # The file run on ssh -tt: one terminal for both streams, which ends lines in \r\n.
+            stdout = _on_terminal(stdout + stderr)
+            return self._tty_result(reply, rc, stdout, b"")
+        return rc, stdout, stderr
 
     def _module_invocation(self, launch, stdin):
+        """The module `launch` runs with `stdin` (or from a file put_file sent), or None."""
+        if stdin is None:
+            launch, stdin = self._module_file_run(launch)
+            if stdin is None:
+                return None
         try:
             if isinstance(stdin, planner.PlannedModule):
                 invocation = stdin.invocation(launch)
@@ -198,6 +235,19 @@ class SpindleConnectionBase(ConnectionBase):
                        host=self._host_for_log())
             return None
 
+    def _module_file_run(self, launch):
+        """(`[VAR=value ...] <interpreter>`, payload) if `launch` runs a payload put_file sent
+        with the interpreter its shebang names, as build_module_command writes it; (launch,
+        None) otherwise (the action's chmod or setfacl of the file, say)."""
+        for path, payload in self._put_modules.items():
+            path_word = " " + shlex.quote(path)
+            if launch.endswith(path_word):
+                interpreter = launch[:-len(path_word)]
+                words = split_words(interpreter)
+                if words and words[-1] == _shebang_interpreter(payload):
+                    return interpreter, payload
+        return launch, None
+
     def _exec_plain(self, command, stdin, tty, become):
         reply = self._request("spindle.exec", self._with_cwd({
             "cmd": command,
@@ -205,13 +255,34 @@ class SpindleConnectionBase(ConnectionBase):
             "pty": tty,
             "timeout": None,
         }), become=become)
+        if "become_exited" in reply:
+            return self._become_exit_result(reply["become_exited"], tty)
         rc, stdout, stderr = _command_result(reply)
         if tty:
-            if reply.get("become_prompted"):
-                # ssh -tt: the become tool ends its password prompt's line on the tty
-                stdout = b"\r\n" + stdout
-            stderr += self._tty_closed_notice()
+            return self._tty_result(reply, rc, stdout, stderr)
         return rc, stdout, stderr
+
+    def _tty_result(self, reply, rc, stdout, stderr):
+        if reply.get("become_prompted"):
+            # ssh -tt: the become tool ends its password prompt's line on the tty
+            stdout = b"\r\n" + stdout
+        return rc, stdout, stderr + self._tty_closed_notice()
+
+    def _become_exit_result(self, exited, tty):
+        """The command's result when its become tool ended without running it, as vanilla gets
+        it from the tool: its status, what it wrote to stdout, and what it said on its terminal
+        (the password prompt left out, as ssh.py leaves it out)."""
+        try:
+            rc = int(exited["rc"])
+            stdout = base64.b64decode(exited["stdout_b64"])
+            said = base64.b64decode(exited["tty_b64"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise AnsibleError("malformed reply from the Spindle daemon (%s)" % e)
+        if tty:
+            # ssh -tt gives the one terminal both wrote to (the agent kept stdout apart)
+            return rc, said + _on_terminal(stdout), self._tty_closed_notice()
+        # without ssh's tty, what the tool said went to stderr, line ends as it wrote them
+        return rc, stdout, said.replace(b"\r\n", b"\n")
 
     def _exec_emulating_become(self, cmd, stdin, tty, sudoable):
         stdin = _payload(stdin)
@@ -287,6 +358,16 @@ def _become_failure_as_ansible_words_it(message, become):
 def _payload(stdin):
     """stdin as bytes: a planned module's real payload where it has to go as one after all."""
     return stdin.payload() if isinstance(stdin, planner.PlannedModule) else stdin
+
+
+def _shebang_interpreter(payload):
+    line = payload.split(b"\n", 1)[0]
+    return line[2:].decode("utf-8", "replace").strip() if line.startswith(b"#!") else None
+
+
+def _on_terminal(output):
+    """`output` as a terminal shows it (its ONLCR output setting: every \\n as \\r\\n)."""
+    return output.replace(b"\n", b"\r\n")
 
 
 def _command_result(reply):

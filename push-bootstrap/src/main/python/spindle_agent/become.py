@@ -15,14 +15,18 @@ then on the router routes its frames. Any failure kills the child and raises
 spindle.BecomeError with the reason: "incorrect sudo password", "sudo password required",
 "user X is not allowed to run sudo as Y: <sudo's line>", "a password prompt came after sudo
 had started the command as Y; ...", the exit status and tty output of a child that died, or a
-timeout. The password is only ever written to the child's tty: never logged, never in a
-message.
+timeout. When the tool itself ended before it ran the command (no MARKER: su to an account
+whose shell is nologin, sudo to an unknown user), the error also carries `exited`: the tool's
+status and what it said on the channel and the tty, what vanilla Ansible gets as the result of
+a command run through it. The password is only ever written to the child's tty: never logged,
+never in a message.
 stop_child(call, context_id) ends a child no request waits for and returns {"stopped": True}
 once the become tool's process has exited (the child agent waits for its fork server before
 it exits, so nothing it started as the user remains); {"stopped": False} for a busy or unknown
 child, which is left alone.
 """
 
+import base64
 import gettext
 import logging
 import os
@@ -153,6 +157,24 @@ class PromptWatcher(object):
     def answered(self):
         """Whether a password prompt came and was answered (a tty command would see it too)."""
         return self._answered
+
+    @property
+    def command_started(self):
+        """Whether the marker came: the tool ran the command it was given."""
+        return self._command_said is not None
+
+    def tool_output(self):
+        """What the tool said on the tty before the marker, without the password prompts and
+        the rest of their lines (ssh.py drops a prompt line from what it returns)."""
+        said = self._tool_said
+        prompts = list(self._prompt.finditer(said))
+        if prompts:
+            first = prompts[0]
+            before = first.start() + len(first.group(0)) - len(first.group(0).lstrip("\r\n"))
+            said = said[:before] + said[prompts[-1].end():].lstrip(" \t")
+        if self._password:
+            said = said.replace(self._password, "[password]")
+        return said
 
     @property
     def transcript(self):
@@ -331,11 +353,17 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
     outcome = spawn.wait(timeout)
     if outcome is READY:
         return {"context_id": context_id, "pid": process.pid, "prompted": spawn.watcher.answered}
+    exited = None
     if outcome is CLOSED:
+        status = _exit_status(process)
         outcome = "%s %s before the agent started (%s); tty said: %s" % (
-            method, _exit_description(process), spawn.close_reason, spawn.watcher.transcript)
+            method, _exit_description(status), spawn.close_reason, spawn.watcher.transcript)
+        if status is not None and status >= 0 and not watcher.command_started:
+            # The tool ran and ended without running our command: what it (or, for su, the
+            # user's login shell) said and its status are what a command run through it gets.
+            exited = _tool_result(status, bytes(stream.noise), watcher)
     agent.router.defer(lambda: agent.router.close_child(context_id, outcome))
-    raise BecomeError(outcome)
+    raise BecomeError(outcome, exited=exited)
 
 
 def stop_child(call, context_id):
@@ -390,11 +418,28 @@ def _start(argv, stdin_is_tty):
     return process, channel, master
 
 
-def _exit_description(process):
+def _exit_status(process):
+    """The process's exit status (negative: killed by that signal), None if it lives on."""
     try:
-        status = process.wait(GRACE)
+        return process.wait(GRACE)
     except subprocess.TimeoutExpired:
+        return None
+
+
+def _exit_description(status):
+    if status is None:
         return "closed its channel"
     if status < 0:
         return "was killed by signal %d" % -status
     return "exited with status %d" % status
+
+
+def _tool_result(status, channel_output, watcher):
+    """BecomeError.exited: the tool's status, what it wrote on the channel (its stdout) and on
+    the tty (its stderr and messages, the password prompt left out, as ssh.py leaves it out)."""
+    return {
+        "rc": status,
+        "stdout_b64": base64.b64encode(channel_output).decode("ascii"),
+        "tty_b64": base64.b64encode(watcher.tool_output().encode("utf-8", "replace")).decode("ascii"),
+        "prompted": watcher.answered,
+    }

@@ -2,7 +2,8 @@
 
 Contract: an ERROR frame carries {"type", "message", "traceback"} (docs/protocol.md
 section 3). "type" is "spindle.<Name>" for the SpindleError subclasses below, the bare class
-name for builtins ("ValueError") and "module.QualName" for everything else.
+name for builtins ("ValueError") and "module.QualName" for everything else. A BecomeError
+whose tool exited before it ran the agent adds "exited" (see BecomeError).
 """
 
 __all__ = [
@@ -32,7 +33,16 @@ class Timeout(SpindleError):
 
 
 class BecomeError(SpindleError):
-    """A become child (sudo, su, doas) could not be started."""
+    """A become child (sudo, su, doas) could not be started.
+
+    `exited` is set when the tool ended before it ran the agent's command (su to a nologin
+    account, sudo to an unknown user): {"rc", "stdout_b64", "tty_b64", "prompted"}, what a
+    command run through the tool would have returned, for the controller to answer with as
+    vanilla Ansible would (docs/protocol.md section 6)."""
+
+    def __init__(self, *args, exited=None):
+        SpindleError.__init__(self, *args)
+        self.exited = exited
 
 
 class UnknownPayload(SpindleError):
@@ -57,4 +67,8 @@ def wire_type(exc):
 
 
 def error_payload(exc, traceback_text=""):
-    return {"type": wire_type(exc), "message": str(exc), "traceback": traceback_text}
+    payload = {"type": wire_type(exc), "message": str(exc), "traceback": traceback_text}
+    exited = getattr(exc, "exited", None) if isinstance(exc, BecomeError) else None
+    if exited is not None:
+        payload["exited"] = exited
+    return payload

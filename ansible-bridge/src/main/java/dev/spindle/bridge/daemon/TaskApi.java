@@ -9,6 +9,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import dev.spindle.controller.BadRequestException;
+import dev.spindle.controller.BecomeExit;
 import dev.spindle.controller.Controller;
 import dev.spindle.controller.Failure;
 import dev.spindle.controller.FileTransfers;
@@ -67,11 +68,12 @@ final class TaskApi {
 
     void register(EventBus bus) {
         Map<String, Function<JsonObject, Future<JsonObject>>> handlers = Map.of(
-                "spindle.exec", withAgent((agent, body) -> agent.callForObject(new AgentCall.RunCommand(
+                "spindle.exec", withCommandAgent((agent, body) -> agent.callForObject(new AgentCall.RunCommand(
                         body.getString("cmd"), body.getString("stdin_b64"), body.getBoolean("pty", false),
                         body.getString("cwd"), body.getInteger("timeout")), deadline(body))
                         .map(result -> likeSsh(result, agent, body.getBoolean("pty", false)))),
-                "spindle.module", withAgent((agent, body) -> modules.run(agent, body, deadline(body))),
+                "spindle.module", withCommandAgent((agent, body) -> modules.run(agent, body, deadline(body))
+                        .map(result -> prompted(result, agent, body.getBoolean("pty", false)))),
                 "spindle.put", withLoginAgent((agent, body) -> files.put(agent, Path.of(required(body, "src_path")), required(body, "dest"))),
                 "spindle.fetch", withLoginAgent((agent, body) -> files.fetch(agent, required(body, "src"), Path.of(required(body, "dest_path")))),
                 "spindle.interpreters", withAgent((agent, body) -> agent.callForObject(new AgentCall.Interpreters(), deadline(body))),
@@ -108,6 +110,18 @@ final class TaskApi {
 
     private Function<JsonObject, Future<JsonObject>> withAgent(BiFunction<AgentContext, JsonObject, Future<JsonObject>> work) {
         return body -> onAgent(HopList.parse(body), body, work);
+    }
+
+    /**
+     * A command's request: when its become tool ended before it started the agent (su to a
+     * nologin account), what the tool said and its status answer it, as they answer the command
+     * in vanilla Ansible ({@code become_exited}); every other failure stays one.
+     */
+    private Function<JsonObject, Future<JsonObject>> withCommandAgent(BiFunction<AgentContext, JsonObject, Future<JsonObject>> work) {
+        Function<JsonObject, Future<JsonObject>> onAgent = withAgent(work);
+        return body -> onAgent.apply(body).recover(error -> BecomeExit.of(error instanceof AgentFailure af ? af.getCause() : error)
+                .map(exited -> Future.succeededFuture(new JsonObject().put("become_exited", exited)))
+                .orElseGet(() -> Future.failedFuture(error)));
     }
 
     /** File transfers run as the login user, like vanilla's sftp; Ansible moves files with become itself. */
@@ -156,15 +170,19 @@ final class TaskApi {
                 .otherwise(line);
     }
 
-    /**
-     * What ssh would have reported: status 255 when the remote command died of a signal, and
-     * for a tty command through a become child that took a password, the fact (the plugin
-     * adds the prompt's line end vanilla shows).
-     */
+    /** What ssh would have reported: status 255 when the remote command died of a signal, and {@link #prompted}. */
     private static JsonObject likeSsh(JsonObject result, AgentContext agent, boolean pty) {
         if (result.getInteger("rc", 0) < 0) {
             result.put("rc", SSH_SIGNAL_STATUS);
         }
+        return prompted(result, agent, pty);
+    }
+
+    /**
+     * For a tty command (or module file) run by a become child that took a password, the fact:
+     * the plugin adds the prompt's line end vanilla shows.
+     */
+    private static JsonObject prompted(JsonObject result, AgentContext agent, boolean pty) {
         if (pty && agent.passwordPrompted()) {
             result.put("become_prompted", true);
         }

@@ -193,6 +193,7 @@ class EquivalenceSuiteTest {
             System.out.printf("equivalence: %s: %d module requests, %d fallbacks to spindle.exec%n", run,
                     candidate.moduleRequests(), candidate.fallbacks().size());
             assertEquals(List.of(), candidate.fallbacks(), run + ": pipelined modules that ran in a fresh interpreter");
+            assertEquals(List.of(), candidate.moduleFilesRunAsCommands(), run + ": module files that ran in a fresh interpreter");
             assertTrue(candidate.moduleRequests() > 0, run + ": no module ran warm");
         });
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import dev.spindle.bench.Transport;
 
@@ -42,6 +43,9 @@ record SuiteRun(Transport transport, RecordedRun results, Map<String, Integer> e
 
     /** What spindle_ssh prints at -vv when a pipelined module can't run warm (connection_base). */
     static final String FALLBACK_LINE = "SPINDLE: module payload falls back to spindle.exec";
+    /** A spindle.exec request line that runs an AnsiballZ file put by the action (see moduleFilesRunAsCommands). */
+    private static final Pattern MODULE_FILE_COMMAND =
+            Pattern.compile("SPINDLE: spindle\\.exec .* cmd=.*/python[\\w.]* \\S*/AnsiballZ_\\w+\\.py(?: && sleep 0)?['\"]* stdin=");
 
     /** The fallback lines of every playbook's output: pipelined modules that ran in a fresh interpreter. */
     List<String> fallbacks() throws IOException {
@@ -57,6 +61,23 @@ record SuiteRun(Transport transport, RecordedRun results, Map<String, Integer> e
     }
 
     /** How many module requests the plugin sent (a need_zip answer makes one task send two). */
+    /**
+     * spindle_ssh's requests at -vvv that run an AnsiballZ file the action put (ActionBase without
+     * pipelining: `<interpreter> .../AnsiballZ_x.py`) in a fresh interpreter instead of warm. An
+     * async_wrapper command names the module file too, but never last.
+     */
+    List<String> moduleFilesRunAsCommands() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (var output : outputs.entrySet()) {
+            for (String line : Files.readAllLines(output.getValue(), StandardCharsets.UTF_8)) {
+                if (MODULE_FILE_COMMAND.matcher(line).find()) {
+                    lines.add(output.getKey() + ": " + line.strip());
+                }
+            }
+        }
+        return lines;
+    }
+
     long moduleRequests() throws IOException {
         long count = 0;
         for (Path output : outputs.values()) {

@@ -23,7 +23,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Runs the suite's playbooks under one transport and ansible-core, each as its own ansible-playbook process in
- * the same run directory, the pipelined-only one first with ~/.ansible/tmp snapshots around it.
+ * the same run directory (with the environment a playbook about a setting that is no task variable needs),
+ * the pipelined-only one first with ~/.ansible/tmp snapshots around it.
  * For spindle_ssh and the Spindle strategies the plugin starts a daemon of a private runtime directory, kept warm across
  * the playbooks (SPINDLE_PERSIST) so the whole suite may log in once; it is stopped at the end.
  */
@@ -32,7 +33,10 @@ final class SuiteRunner {
     static final String PIPELINED = "pipelined.yml";
     static final List<String> PLAYBOOKS = List.of(PIPELINED, "payload_settings.yml", "commands.yml", "files.yml",
             "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml",
-            "module_styles.yml", "isolation.yml");
+            "module_styles.yml", "isolation.yml", "keep_remote_files.yml");
+    /** Settings that are no task variable, for the one playbook about them. */
+    private static final Map<String, Map<String, String>> PLAYBOOK_ENVIRONMENT = Map.of(
+            "keep_remote_files.yml", Map.of("ANSIBLE_KEEP_REMOTE_FILES", "1"));
     /** Comma-separated playbook names: runs only those (while working on a case); all of them by default. */
     static final String ONLY_PROPERTY = "spindle.equivalence.playbooks";
     private static final Duration PLAYBOOK_TIMEOUT = Duration.ofMinutes(5);
@@ -74,7 +78,9 @@ final class SuiteRunner {
                     tmpBefore = target.ansibleTmpSnapshot();
                 }
                 long loginsBefore = target.logins();
-                PlaybookRun.Outcome outcome = PlaybookRun.run(runDir, config, env,
+                Map<String, String> playbookEnv = new HashMap<>(env);
+                playbookEnv.putAll(PLAYBOOK_ENVIRONMENT.getOrDefault(playbook, Map.of()));
+                PlaybookRun.Outcome outcome = PlaybookRun.run(runDir, config, playbookEnv,
                         // -vvv: Spindle's request log and the agents' forwarded logs show, and the
                         // test checks that no password does
                         List.of("-vvv", "-e", "@" + vars, playbooks.resolve(playbook).toString()), PLAYBOOK_TIMEOUT);

@@ -13,13 +13,19 @@ public class RemoteException extends CallException {
     private final String remoteMessage;
     private final String remoteTraceback;
     private final int context;
+    private final JsonObject payload;
 
     public RemoteException(String type, String remoteMessage, String remoteTraceback, int context) {
+        this(type, remoteMessage, remoteTraceback, context, new JsonObject());
+    }
+
+    private RemoteException(String type, String remoteMessage, String remoteTraceback, int context, JsonObject payload) {
         super(type + ": " + remoteMessage + " (in context " + Integer.toUnsignedString(context) + ")");
         this.type = type;
         this.remoteMessage = remoteMessage;
         this.remoteTraceback = remoteTraceback;
         this.context = context;
+        this.payload = payload;
     }
 
     /**
@@ -29,7 +35,7 @@ public class RemoteException extends CallException {
      */
     public static RemoteException fromPayload(JsonObject payload, int context) {
         return new RemoteException(text(payload, "type", "?"), text(payload, "message", ""),
-                text(payload, "traceback", ""), context);
+                text(payload, "traceback", ""), context, payload.copy());
     }
 
     // the payload comes from the target: a field of the wrong type must not throw here
@@ -50,6 +56,14 @@ public class RemoteException extends CallException {
     /** The formatted Python traceback; empty when the agent sent none. */
     public String remoteTraceback() {
         return remoteTraceback;
+    }
+
+    /**
+     * The ERROR payload as the target sent it, for the fields some error types add (a become
+     * tool's exit: {@code exited}); nothing in it is escaped or checked: the reader does both.
+     */
+    public JsonObject payload() {
+        return payload.copy();
     }
 
     /** The context that raised. */
