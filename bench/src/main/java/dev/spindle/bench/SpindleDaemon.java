@@ -46,9 +46,9 @@ public final class SpindleDaemon {
     public static Path writeLauncher(Path dir) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path launcher = dir.resolve("spindle");
-        Files.writeString(launcher, "#!/bin/sh\nheap=\n"
-                + "[ \"$1\" = daemon ] && heap=\"-Xmx${SPINDLE_DAEMON_HEAP:-" + DEFAULT_HEAP + "}\"\n"
-                + "exec '" + java + "' $heap -cp '" + System.getProperty("java.class.path")
+        Files.writeString(launcher, "#!/bin/sh\ndaemon_opts=\n"
+                + "[ \"$1\" = daemon ] && daemon_opts=\"-Xmx${SPINDLE_DAEMON_HEAP:-" + DEFAULT_HEAP + "} -XX:+MaxFDLimit\"\n"
+                + "exec '" + java + "' $daemon_opts -cp '" + System.getProperty("java.class.path")
                 + "' dev.spindle.cli.Main \"$@\"\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         return launcher;
