@@ -127,7 +127,9 @@ class ScaleTest {
             assertEquals(4, outcome.exitStatus(), "ansible-playbook's status for unreachable hosts");
             String unreachable = unreachableMessage(output, hostName(VICTIM));
             System.out.println("scale: " + unreachable);
-            assertTrue(unreachable.contains("msg"), "the cause, in words: " + unreachable);
+            // the cause in words: which login lost what
+            assertTrue(unreachable.contains("spindle-login@127.0.0.1:" + targets.get(VICTIM).port() + " lost its SSH channel"),
+                    unreachable);
             for (int i = 0; i < TARGETS; i++) {
                 assertEquals(1, targets.get(i).publicKeyLogins(TestAccounts.LOGIN),
                         hostName(i) + ": SSH logins its sshd accepted");

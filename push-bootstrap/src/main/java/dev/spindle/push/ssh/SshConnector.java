@@ -22,7 +22,6 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
-import org.apache.sshd.common.session.SessionHeartbeatController;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,7 +117,6 @@ public final class SshConnector implements Connector<Login.Ssh> {
                     .getSession();
             List<Path> keys = configureIdentities(session, options);
             session.auth().verify(options.connectTimeout());
-            session.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, java.time.Duration.ofSeconds(30));
             LOG.debug("logged in as {} with {}", options.loginKey(), keys);
             return session;
         } catch (IOException | RuntimeException e) {
