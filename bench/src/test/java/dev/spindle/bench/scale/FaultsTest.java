@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,27 +57,44 @@ class FaultsTest {
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration KILL_POINT_TIMEOUT = Duration.ofMinutes(3);
     private static final String LAST_TASK = "TASK [5 and the one after]";
+    /**
+     * How long the mid-task sleeper sleeps (passed to faults.yml): an unusual number, by which
+     * it is found if it outlives its agent, without mistaking anyone else's sleep for it.
+     */
+    private static final int SLEEPER_SECONDS = 317;
 
     /** Kept when a test fails: each case's output and the daemon's log are in it. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path dir;
+    private final Instant classStart = Instant.now();
     private OpenSshServers targets;
     private RepositoryLayout repo;
 
-    /** What is killed on the victim. */
+    /**
+     * What is killed on the victim.
+     *
+     * <p>{@code nextTaskFailsAfterAnIdleKill}: a become child killed between tasks fails the
+     * next task too (UNREACHABLE, "context N is gone ... reported by its parent"). Its login
+     * agent sees the child's channel close at once but says so only in answer to a call, so the
+     * controller routes the next task to the dead child; the task after that gets a new one.
+     * Saying it unasked would take a new message in the protocol (docs/protocol.md).
+     */
     enum Victim {
         /** The login agent: the first Python under the session, as the login user. */
-        AGENT(false, p -> isPython(p) && runsAs(p, TestAccounts.LOGIN) && !parentIsPython(p)),
+        AGENT(false, false, p -> isPython(p) && runsAs(p, TestAccounts.LOGIN) && !parentIsPython(p)),
         /** The become child: the Python sudo started, as root. */
-        BECOME_CHILD(true, p -> isPython(p) && runsAs(p, "root") && !parentIsPython(p)),
+        BECOME_CHILD(true, true, p -> isPython(p) && runsAs(p, "root") && !parentIsPython(p)),
         /** Every sshd process of the session (the listener stays: the host can be reached again). */
-        SSH_SESSION(false, p -> p.info().command().map(c -> Path.of(c).getFileName().toString().startsWith("sshd")).orElse(false));
+        SSH_SESSION(false, false, p -> p.info().command().map(c -> Path.of(c).getFileName().toString().startsWith("sshd"))
+                .orElse(false));
 
         final boolean become;
+        final boolean nextTaskFailsAfterAnIdleKill;
         final Predicate<ProcessHandle> selects;
 
-        Victim(boolean become, Predicate<ProcessHandle> selects) {
+        Victim(boolean become, boolean nextTaskFailsAfterAnIdleKill, Predicate<ProcessHandle> selects) {
             this.become = become;
+            this.nextTaskFailsAfterAnIdleKill = nextTaskFailsAfterAnIdleKill;
             this.selects = selects;
         }
     }
@@ -117,6 +135,7 @@ class FaultsTest {
     @MethodSource("cases")
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void aKilledPartFailsAtMostTheTaskItHitAndTheHostRecovers(Victim victim, KillPoint point) throws Exception {
+        Instant caseStart = Instant.now();
         Path caseDir = Files.createDirectories(dir.resolve(victim + "-" + point));
         // the victim's task writes here as the login user or root; the test, as root, watches
         Path markers = Files.createTempDirectory("spindle-faults-");
@@ -129,6 +148,7 @@ class FaultsTest {
                 .put("fault_become", victim.become)
                 .put("kill_point", point == KillPoint.MID_TASK ? "mid-task" : "between-tasks")
                 .put("busy_marker", busy.toString())
+                .put("sleeper_seconds", SLEEPER_SECONDS)
                 .put("killed_marker", killed.toString()).encode());
         Map<String, String> env = SpindleDaemon.environment(runtimeDir, SpindleDaemon.writeLauncher(caseDir), "0");
         Path playbook = repo.root().resolve("bench/src/test/scale/faults.yml");
@@ -160,19 +180,17 @@ class FaultsTest {
         String output = Files.readString(outcome.output(), StandardCharsets.UTF_8);
         System.out.printf("faults: %s killed %s (%d processes): exit %d%n", victim, point, hit.size(), outcome.exitStatus());
         output.lines().filter(line -> line.startsWith("fatal: [")).forEach(line -> System.out.println("faults:   " + line));
-        awaitNoneLeftBehind();
-        leftBehind().forEach(p -> System.out.println("faults:   left behind: " + p.pid() + " "
-                + p.info().user().orElse("?") + " " + p.info().commandLine().orElse("?")));
+        awaitNoneLeftBehind(caseStart);
 
         String where = "; output in " + outcome.output();
         assertFalse(output.contains("fatal: [" + BYSTANDER + "]"), "the bystander saw nothing" + where);
         assertTrue(output.lines().noneMatch(line -> line.startsWith("fatal: [" + VICTIM + "]: FAILED")),
                 "the victim's tasks fail UNREACHABLE, if at all" + where);
         long unreachable = output.lines().filter(line -> line.startsWith("fatal: [" + VICTIM + "]: UNREACHABLE!")).count();
-        assertTrue(unreachable <= 1, "at most the task that was hit fails" + where);
-        if (point == KillPoint.MID_TASK) {
-            assertEquals(1, unreachable, "the task that was hit fails" + where);
-        }
+        boolean oneFails = point == KillPoint.MID_TASK || victim.nextTaskFailsAfterAnIdleKill;
+        assertEquals(oneFails ? 1 : 0, unreachable, "tasks of the victim that failed" + where);
+        assertEquals(List.of(), leftBehind(caseStart).stream().map(FaultsTest::describe).toList(),
+                "processes left behind once the run and its daemon are over");
         String last = output.substring(output.indexOf(LAST_TASK));
         assertTrue(last.contains("ok: [" + VICTIM + "]") && last.contains("ok: [" + BYSTANDER + "]"),
                 "the last task ran on both hosts" + where);
@@ -237,14 +255,23 @@ class FaultsTest {
         }
     }
 
-    /** The login user's processes still alive once the run and its daemon are over: orphans. */
-    private static List<ProcessHandle> leftBehind() {
-        return ProcessHandle.allProcesses().filter(p -> runsAs(p, TestAccounts.LOGIN)).toList();
+    /**
+     * Orphans once the run and its daemon are over: any process of the login user (no agent
+     * should outlive its daemon), and the mid-task sleeper, which runs as root under become.
+     */
+    private static List<ProcessHandle> leftBehind(Instant since) {
+        return ProcessHandle.allProcesses().filter(p -> runsAs(p, TestAccounts.LOGIN)
+                || p.info().commandLine().orElse("").endsWith("sleep " + SLEEPER_SECONDS)
+                && p.info().startInstant().map(since::isBefore).orElse(false)).toList();
+    }
+
+    private static String describe(ProcessHandle process) {
+        return process.pid() + " " + process.info().user().orElse("?") + " " + process.info().commandLine().orElse("?");
     }
 
     /** Agents end a moment after their session closes: what is still there after a few seconds was left. */
-    private static void awaitNoneLeftBehind() throws InterruptedException {
-        for (int i = 0; i < 100 && !leftBehind().isEmpty(); i++) {
+    private static void awaitNoneLeftBehind(Instant since) throws InterruptedException {
+        for (int i = 0; i < 100 && !leftBehind(since).isEmpty(); i++) {
             Thread.sleep(50);
         }
     }
@@ -252,7 +279,7 @@ class FaultsTest {
     /** So one case's leftovers can't be taken for the next one's agent. */
     @AfterEach
     void killLeftBehind() {
-        leftBehind().forEach(ProcessHandle::destroyForcibly);
+        leftBehind(classStart).forEach(ProcessHandle::destroyForcibly);
     }
 
     private static boolean isPython(ProcessHandle process) {
