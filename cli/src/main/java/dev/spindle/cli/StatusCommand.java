@@ -21,7 +21,9 @@ final class StatusCommand {
         try (DaemonClient client = DaemonClient.connect(System.getenv())) {
             status = client.request("spindle.status", new JsonObject());
         }
-        System.out.println("daemon pid " + status.getLong("pid") + ", runs " + status.getJsonArray("runs").encode());
+        JsonObject fds = status.getJsonObject("fds", new JsonObject());
+        System.out.println("daemon pid " + status.getLong("pid") + ", runs " + status.getJsonArray("runs").encode()
+                + ", file descriptors " + fds.getValue("open", "?") + " open of " + fds.getValue("limit", "?"));
         System.out.printf("%-40s %8s %8s %10s %8s %12s %12s%n", "CONTEXT", "ID", "PID", "RSS", "CALLS", "BYTES IN", "BYTES OUT");
         for (Object o : status.getJsonArray("contexts")) {
             JsonObject c = (JsonObject) o;

@@ -49,16 +49,18 @@ public final class Contexts implements AutoCloseable {
     private final Connectors connectors;
     private final AgentStages stages = new AgentStages(AgentSources.bundled());
     private final List<String> sourceRoots;
+    private final ControllerLimits limits;
     /** By {@link ContextSpec#key()}: the spec asked for and its (possibly still starting) agent. */
     private final Map<String, Registered> contexts = new HashMap<>();
 
     private record Registered(ContextSpec spec, Future<AgentContext> agent) {
     }
 
-    public Contexts(Router router, Connectors connectors, List<String> sourceRoots) {
+    public Contexts(Router router, Connectors connectors, List<String> sourceRoots, ControllerLimits limits) {
         this.router = router;
         this.connectors = connectors;
         this.sourceRoots = List.copyOf(sourceRoots);
+        this.limits = limits;
     }
 
     /**
@@ -160,12 +162,46 @@ public final class Contexts implements AutoCloseable {
             if (existing != null && !existing.failed() && (!existing.succeeded() || existing.result().isAlive())) {
                 return existing;
             }
+            String full = overLimit(spec);
+            if (full != null) {
+                return Future.failedFuture(new ContextLimitException(full));
+            }
             promise = Promise.promise();
             contexts.put(key, new Registered(spec, promise.future()));
         }
         // started outside the lock: a become child first asks for its login context
         start.get().onComplete(promise).onFailure(e -> forget(key, promise.future()));
         return promise.future();
+    }
+
+    /**
+     * Why one more agent for {@code spec} would be one too many, or null. Counts the agents
+     * alive or starting (a dead one's entry stays until it is replaced, and costs nothing).
+     * Called holding the lock.
+     */
+    private String overLimit(ContextSpec spec) {
+        String machine = spec.login().machine();
+        int total = 0;
+        int onMachine = 0;
+        for (Registered registered : contexts.values()) {
+            Future<AgentContext> agent = registered.agent();
+            if (agent.failed() || agent.succeeded() && !agent.result().isAlive()) {
+                continue;
+            }
+            total++;
+            if (registered.spec().login().machine().equals(machine)) {
+                onMachine++;
+            }
+        }
+        if (onMachine >= limits.contextsPerHost()) {
+            return "cannot start agent " + spec.key() + ": " + onMachine + " agents already run on " + machine
+                    + ", the limit per host (" + ControllerLimits.MAX_CONTEXTS_PER_HOST + ")";
+        }
+        if (total >= limits.contexts()) {
+            return "cannot start agent " + spec.key() + ": " + total + " agents already run, the limit ("
+                    + ControllerLimits.MAX_CONTEXTS + ")";
+        }
+        return null;
     }
 
     private void forget(String key, Future<AgentContext> which) {

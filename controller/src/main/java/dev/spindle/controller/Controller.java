@@ -36,11 +36,15 @@ public final class Controller implements AutoCloseable {
     }
 
     public static Controller start(RouterOptions options, List<String> sourceRoots) {
+        return start(options, ControllerLimits.defaults(), sourceRoots);
+    }
+
+    public static Controller start(RouterOptions options, ControllerLimits limits, List<String> sourceRoots) {
         Vertx vertx = Vertx.vertx();
         Router router = Router.create(vertx, options);
-        SshConnector ssh = new SshConnector(vertx);
+        SshConnector ssh = new SshConnector(vertx, limits.connectingAtOnce());
         Connectors connectors = new Connectors(List.of(ssh, new LocalConnector(vertx)));
-        return new Controller(vertx, router, ssh, connectors, new Contexts(router, connectors, sourceRoots));
+        return new Controller(vertx, router, ssh, connectors, new Contexts(router, connectors, sourceRoots, limits));
     }
 
     public Vertx vertx() {

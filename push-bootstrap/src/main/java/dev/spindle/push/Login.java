@@ -24,6 +24,9 @@ public sealed interface Login {
      */
     String key();
 
+    /** The machine the agent runs on, e.g. {@code ssh:db1:22}, whichever account logs in there. */
+    String machine();
+
     /** The same login with another interpreter (empty: discover one). */
     Login withPython(Optional<String> python);
 
@@ -41,6 +44,11 @@ public sealed interface Login {
         @Override
         public String key() {
             return "ssh:" + options.loginKey() + python.map(p -> "?python=" + p).orElse("");
+        }
+
+        @Override
+        public String machine() {
+            return "ssh:" + options.host() + ":" + options.port();
         }
 
         @Override
@@ -63,6 +71,11 @@ public sealed interface Login {
         @Override
         public String key() {
             return "local:" + user() + python.map(p -> "?python=" + p).orElse("");
+        }
+
+        @Override
+        public String machine() {
+            return "local";
         }
 
         @Override

@@ -45,7 +45,7 @@ class TransportBackPressureTest {
     @Test
     void sshChannelStopsReadingWhileTheReceiverIsBehind(@TempDir Path dir) throws Exception {
         Vertx vertx = Vertx.vertx();
-        try (EmbeddedSshTarget target = EmbeddedSshTarget.start(dir); SshConnector connector = new SshConnector(vertx)) {
+        try (EmbeddedSshTarget target = EmbeddedSshTarget.start(dir); SshConnector connector = new SshConnector(vertx, 4)) {
             SshOptions options = SshOptions.builder("127.0.0.1", System.getProperty("user.name")).port(target.port())
                     .identityFile(target.clientKey()).knownHostsFile(target.knownHosts()).build();
             check(connector.exec(options, PRODUCER).await());

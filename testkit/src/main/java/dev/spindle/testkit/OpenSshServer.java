@@ -1,9 +1,7 @@
 package dev.spindle.testkit;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,19 +16,25 @@ import java.util.concurrent.TimeUnit;
  * client, both ed25519 like OpenSSH's defaults), config and log live in {@code dir}; nothing
  * outside it is touched except /run/sshd, which sshd insists on. Run as root it accepts any
  * local user holding the generated client key; as another user only that user can log in.
+ * {@link OpenSshServers} starts many that share one client key and one configuration.
  */
 public final class OpenSshServer implements AutoCloseable {
 
     public static final Path SSHD = Path.of("/usr/sbin/sshd");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    /** A free port found before sshd binds it may be taken in between (others run tests too). */
+    private static final int BIND_ATTEMPTS = 3;
 
     private final Process process;
     private final int port;
     private final Path dir;
+    private final Path clientKey;
 
-    private OpenSshServer(Process process, int port, Path dir) {
+    private OpenSshServer(Process process, int port, Path dir, Path clientKey) {
         this.process = process;
         this.port = port;
         this.dir = dir;
+        this.clientKey = clientKey;
     }
 
     /** Whether this machine can run one (sshd and ssh-keygen installed). */
@@ -39,7 +43,7 @@ public final class OpenSshServer implements AutoCloseable {
     }
 
     public static OpenSshServer start(Path dir) throws IOException, InterruptedException {
-        return start(dir, List.of());
+        return start(SharedFiles.write(dir), dir, List.of());
     }
 
     /**
@@ -50,52 +54,86 @@ public final class OpenSshServer implements AutoCloseable {
      * whole: shells, sudo, agents and everything they forked. For benchmarks.
      */
     public static OpenSshServer startCountingSessions(Path dir) throws IOException, InterruptedException {
-        return start(dir, List.of("/usr/bin/python3", "-c", "import ctypes, os, sys\n"
+        return start(SharedFiles.write(dir), dir, List.of("/usr/bin/python3", "-c", "import ctypes, os, sys\n"
                 + "if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER\n"
                 + "    sys.exit('prctl(PR_SET_CHILD_SUBREAPER) failed: errno %d' % ctypes.get_errno())\n"
                 + "os.execv(sys.argv[1], sys.argv[1:])\n"));
     }
 
-    private static OpenSshServer start(Path dir, List<String> launcher) throws IOException, InterruptedException {
+    /**
+     * The files every server of a group reads: the client key, the authorized_keys holding it,
+     * and an sshd_config with everything but what is per server (port, host key, pid file),
+     * which goes on sshd's command line.
+     */
+    record SharedFiles(Path clientKey, Path config) {
+
+        static SharedFiles write(Path dir) throws IOException, InterruptedException {
+            Files.createDirectories(dir);
+            // sshd reads authorized_keys as the logging-in user, so the directory must be traversable
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            keygen(dir.resolve("client_key"));
+            Path authorizedKeys = dir.resolve("authorized_keys");
+            Files.copy(dir.resolve("client_key.pub"), authorizedKeys);
+            Files.setPosixFilePermissions(authorizedKeys, PosixFilePermissions.fromString("rw-r--r--"));
+            Path config = Files.writeString(dir.resolve("sshd_config"), String.join("\n",
+                    "ListenAddress 127.0.0.1",
+                    authorizedKeys(authorizedKeys),
+                    "StrictModes no",
+                    "UsePAM no",
+                    "PermitRootLogin yes",
+                    "PubkeyAuthentication yes",
+                    "PasswordAuthentication yes",
+                    "KbdInteractiveAuthentication no",
+                    "PrintMotd no",
+                    "LogLevel INFO",
+                    "MaxStartups 200",
+                    "MaxSessions 200",
+                    "Subsystem sftp internal-sftp",
+                    ""), StandardCharsets.UTF_8);
+            Files.createDirectories(Path.of("/run/sshd"));
+            return new SharedFiles(dir.resolve("client_key"), config);
+        }
+    }
+
+    /** One server with its own host key, port and log in {@code dir}, reading {@code shared}. */
+    static OpenSshServer start(SharedFiles shared, Path dir) throws IOException, InterruptedException {
+        return start(shared, dir, List.of());
+    }
+
+    /** ... with {@code launcher} (a command that execs its arguments) in front of sshd. */
+    private static OpenSshServer start(SharedFiles shared, Path dir, List<String> launcher)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        // sshd reads authorized_keys as the logging-in user, so the directory must be traversable
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        keygen(dir.resolve("host_key"));
-        keygen(dir.resolve("client_key"));
-        Files.copy(dir.resolve("client_key.pub"), dir.resolve("authorized_keys"));
-        Files.setPosixFilePermissions(dir.resolve("authorized_keys"), PosixFilePermissions.fromString("rw-r--r--"));
-        int port = freePort();
-        Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                "ListenAddress 127.0.0.1",
-                "Port " + port,
-                "HostKey " + dir.resolve("host_key"),
-                "PidFile " + dir.resolve("sshd.pid"),
-                authorizedKeys(dir.resolve("authorized_keys")),
-                "StrictModes no",
-                "UsePAM no",
-                "PermitRootLogin yes",
-                "PubkeyAuthentication yes",
-                "PasswordAuthentication yes",
-                "KbdInteractiveAuthentication no",
-                "PrintMotd no",
-                "LogLevel INFO",
-                "MaxStartups 200",
-                "MaxSessions 200",
-                "Subsystem sftp internal-sftp",
-                ""), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + port + " "
-                + Files.readString(dir.resolve("host_key.pub")).trim() + "\n");
-        Files.createDirectories(Path.of("/run/sshd"));
-        List<String> command = new ArrayList<>(launcher);
-        command.addAll(List.of(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString(),
-                "-E", dir.resolve("sshd.log").toString()));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("sshd.out").toFile())
-                .start();
-        OpenSshServer server = new OpenSshServer(process, port, dir);
-        server.awaitListening(Duration.ofSeconds(10));
-        return server;
+        Path hostKey = dir.resolve("host_key");
+        keygen(hostKey);
+        IOException lastFailure = null;
+        for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+            int port = freePort();
+            Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + port + " "
+                    + Files.readString(dir.resolve("host_key.pub")).trim() + "\n");
+            Files.deleteIfExists(dir.resolve("sshd.log"));
+            List<String> command = new ArrayList<>(launcher);
+            command.addAll(List.of(SSHD.toString(), "-D", "-e", "-f", shared.config().toString(),
+                    "-p", Integer.toString(port), "-h", hostKey.toString(), "-o", "PidFile=" + dir.resolve("sshd.pid"),
+                    "-E", dir.resolve("sshd.log").toString()));
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("sshd.out").toFile())
+                    .start();
+            OpenSshServer server = new OpenSshServer(process, port, dir, shared.clientKey());
+            try {
+                server.awaitListening(START_TIMEOUT);
+                return server;
+            } catch (IOException e) {
+                server.close();
+                lastFailure = e;
+            } catch (InterruptedException e) {
+                server.close();
+                throw e;
+            }
+        }
+        throw lastFailure;
     }
 
     /**
@@ -108,21 +146,23 @@ public final class OpenSshServer implements AutoCloseable {
                 : "AuthorizedKeysFile " + file;
     }
 
+    /**
+     * Waits for sshd's own word that it listens on our port: a probe connection could reach
+     * another process that took the port first.
+     */
     private void awaitListening(Duration timeout) throws IOException, InterruptedException {
+        String listening = "Server listening on 127.0.0.1 port " + port + ".";
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
+            if (log().contains(listening)) {
+                return;
+            }
             if (!process.isAlive()) {
                 throw new IOException("sshd exited with status " + process.exitValue() + ": " + log()
                         + Files.readString(dir.resolve("sshd.out")));
             }
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(20);
-            }
+            Thread.sleep(10);
         }
-        close();
         throw new IOException("sshd did not listen on port " + port + " within " + timeout.toSeconds() + " s: " + log());
     }
 
@@ -141,17 +181,17 @@ public final class OpenSshServer implements AutoCloseable {
         }
     }
 
-    /** The listening sshd's process (see {@link #startCountingSessions}). */
-    public long pid() {
-        return process.pid();
-    }
-
     public int port() {
         return port;
     }
 
+    /** The listening sshd's process id; its session processes (and what they run) are its descendants. */
+    public long pid() {
+        return process.pid();
+    }
+
     public Path clientKey() {
-        return dir.resolve("client_key");
+        return clientKey;
     }
 
     public Path knownHosts() {
@@ -186,16 +226,36 @@ public final class OpenSshServer implements AutoCloseable {
                 user + "@127.0.0.1");
     }
 
+    /**
+     * Makes the host vanish at once, as a crashed machine would: SIGKILL to the listener and to
+     * every session process and what runs in it (agents included), so nothing answers any more
+     * and nothing can be reached again on this port.
+     */
+    public void kill() {
+        killByPid(process.pid());
+    }
+
+    /**
+     * Kills, by pid, the listener and its descendants (sessions and what they run), then waits
+     * for the listener: sessions outlive a stopped listener, and a test's agents must not.
+     */
+    static void killByPid(long pid) {
+        ProcessHandle.of(pid).ifPresent(listener -> {
+            // listed while the listener lives (its orphans would be init's), killed after it, so
+            // it forks no new session meanwhile
+            List<ProcessHandle> sessions = listener.descendants().toList();
+            listener.destroyForcibly();
+            sessions.forEach(ProcessHandle::destroyForcibly);
+        });
+    }
+
     @Override
     public void close() {
-        process.destroy();
+        killByPid(process.pid());
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+            process.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
         }
     }
 }

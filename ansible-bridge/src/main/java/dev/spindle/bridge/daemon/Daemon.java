@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 
 import dev.spindle.bus.router.RouterOptions;
 import dev.spindle.controller.Controller;
+import dev.spindle.controller.ControllerLimits;
 import dev.spindle.controller.Durations;
 import dev.spindle.controller.RunLeases;
 import dev.spindle.controller.RuntimeDir;
@@ -45,7 +46,8 @@ public final class Daemon {
     }
 
     /**
-     * Runs until idle; {@code env} supplies SPINDLE_RUNTIME_DIR, XDG_RUNTIME_DIR and SPINDLE_PERSIST.
+     * Runs until idle; {@code env} supplies SPINDLE_RUNTIME_DIR, XDG_RUNTIME_DIR, SPINDLE_PERSIST and
+     * the limits of {@link ControllerLimits}.
      * Once this process holds the lock it calls {@code logIn} with the runtime directory, so only
      * the daemon that serves the directory writes (and rolls) the log there.
      */
@@ -62,7 +64,8 @@ public final class Daemon {
         logIn.accept(dir.path());
         Duration persist = Durations.parse(env.getOrDefault("SPINDLE_PERSIST", "0"));
         CountDownLatch idle = new CountDownLatch(1);
-        try (Controller controller = Controller.start(RouterOptions.defaults(), List.of())) {
+        ControllerLimits limits = ControllerLimits.fromEnvironment(env);
+        try (Controller controller = Controller.start(RouterOptions.defaults(), limits, List.of())) {
             RunLeases leases = new RunLeases(controller.vertx(), persist, idle::countDown);
             new TaskApi(controller, leases).register(controller.vertx().eventBus());
             BridgeAccess access = BridgeAccess.withNewSecret();
@@ -71,7 +74,8 @@ public final class Daemon {
                     .put("pid", ProcessHandle.current().pid()).put("version", VERSION));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> dir.withdraw(ProcessHandle.current().pid())));
             leases.start();
-            LOG.info("spindle daemon {} listening on {}", ProcessHandle.current().pid(), socket);
+            LOG.info("spindle daemon {} listening on {}; {}; {}", ProcessHandle.current().pid(), socket, limits,
+                    FileDescriptors.now().inWords());
             idle.await();
             dir.withdraw(ProcessHandle.current().pid());
         } finally {

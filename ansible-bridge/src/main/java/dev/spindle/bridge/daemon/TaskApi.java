@@ -153,6 +153,7 @@ final class TaskApi {
         return Future.join(lines).map(all -> new JsonObject()
                 .put("pid", ProcessHandle.current().pid())
                 .put("runs", new JsonArray(leases.pids()))
+                .put("fds", FileDescriptors.now().toJson())
                 .put("contexts", new JsonArray(lines.stream().map(Future::result).toList())));
     }
 

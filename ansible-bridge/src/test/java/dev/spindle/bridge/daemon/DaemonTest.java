@@ -94,6 +94,8 @@ class DaemonTest {
         assertEquals("hi\n", new String(Base64.getDecoder().decode(reply.getString("stdout_b64")), StandardCharsets.UTF_8));
         assertEquals("err\n", new String(Base64.getDecoder().decode(reply.getString("stderr_b64")), StandardCharsets.UTF_8));
         JsonObject status = request("spindle.status", new JsonObject());
+        JsonObject fds = status.getJsonObject("fds");
+        assertTrue(fds.getLong("open") > 0 && fds.getLong("limit") >= fds.getLong("open"), fds.encode());
         assertEquals(1, status.getJsonArray("contexts").size(), status.encode());
         JsonObject agent = status.getJsonArray("contexts").getJsonObject(0);
         assertTrue(agent.getInteger("pid") > 0 && agent.getInteger("rss_kb") > 0, agent.encode());

@@ -137,8 +137,8 @@ class StrategyPlaybookTest {
     @Test
     void anUnknownAnsibleCoreGetsOneWarningAndTheConnectionTier() throws Exception {
         // unknown_release/sitecustomize.py makes the installed ansible-core say it is 2.99.0
-        AnsibleTree pretending = new AnsibleTree("unknown-release", Optional.of(playbooks.resolve("unknown_release")));
-        Run run = run(pretending, "unknown_release.yml");
+        Run run = run("unknown-release", Map.of("PYTHONPATH", playbooks.resolve("unknown_release").toString()),
+                "unknown_release.yml", null);
         assertAll(
                 () -> assertEquals(0, run.exitStatus(), run.output()),
                 () -> assertEquals(1, count(run.output(), "[WARNING]: Spindle does not know ansible-core 2.99.0"), run.output()),
@@ -206,7 +206,13 @@ class StrategyPlaybookTest {
     /** Runs the playbook with the strategies from the checkout's plugin path, or from {@code collections} when given. */
     private Run run(AnsibleTree tree, String playbook, Path collections, String... extraArgs)
             throws IOException, InterruptedException {
-        Path runDir = Files.createDirectories(dir.resolve("run-" + (++runs) + "-" + tree.name() + "-" + playbook));
+        return run(tree.name(), tree.environment(), playbook, collections, extraArgs);
+    }
+
+    /** ... under the ansible-core that {@code ansibleEnvironment} (PYTHONPATH) gives, named {@code release}. */
+    private Run run(String release, Map<String, String> ansibleEnvironment, String playbook, Path collections,
+                    String... extraArgs) throws IOException, InterruptedException {
+        Path runDir = Files.createDirectories(dir.resolve("run-" + (++runs) + "-" + release + "-" + playbook));
         Path runtimeDir = runDir.resolve("spindle-runtime");
         Path recording = runDir.resolve("recording_local.log");
         AnsibleConfig ansibleConfig = AnsibleConfig.forTransport(Transport.VANILLA_SSH, repo, writeInventory(runDir),
@@ -220,7 +226,7 @@ class StrategyPlaybookTest {
         }
         Path config = ansibleConfig.write(runDir.resolve("ansible.cfg"));
         Map<String, String> env = new HashMap<>(SpindleDaemon.environment(runtimeDir, launcher, "0"));
-        env.putAll(tree.environment());
+        env.putAll(ansibleEnvironment);
         env.put("RECORDING_LOCAL_LOG", recording.toString());
         List<String> args = new ArrayList<>(List.of("-vvv", "-e", "out_dir=" + runDir));
         args.addAll(List.of(extraArgs));

@@ -181,8 +181,10 @@ public final class SshChannelTransport implements ByteTransport {
     private String closeReason() {
         Integer status = channel.getExitStatus();
         String signal = channel.getExitSignal();
+        Throwable sessionFailure = channel.getSession().getAttribute(SshClients.FAILURE);
         String how = status != null ? "exited with status " + status
                 : signal != null ? "was killed by signal " + signal
+                : sessionFailure != null ? "lost its SSH connection (" + sessionFailure.getMessage() + ")"
                 : "lost its SSH channel";
         return "agent on " + description + " " + how + stderrTail.asReasonSuffix();
     }

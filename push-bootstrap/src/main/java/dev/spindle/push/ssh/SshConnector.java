@@ -22,7 +22,6 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
-import org.apache.sshd.common.session.SessionHeartbeatController;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,19 +36,18 @@ public final class SshConnector implements Connector<Login.Ssh> {
     private static final Logger LOG = LoggerFactory.getLogger(SshConnector.class);
     private static final List<String> DEFAULT_IDENTITIES = List.of("id_ed25519", "id_ecdsa", "id_rsa");
 
-    /**
-     * Logins block a thread for up to their connect timeout (MINA's verify()); they get a pool
-     * of their own so a crowd of unreachable hosts can't hold up file I/O on Vert.x's shared
-     * worker pool.
-     */
-    static final int LOGIN_THREADS = 64;
-
     private final WorkerExecutor logins;
     private final SshClients clients = new SshClients();
     private final Map<String, Future<ClientSession>> sessions = new ConcurrentHashMap<>();
 
-    public SshConnector(Vertx vertx) {
-        this.logins = vertx.createSharedWorkerExecutor("spindle-ssh-login", LOGIN_THREADS);
+    /**
+     * Logins block a thread for up to their connect timeout (MINA's verify()); they get a pool
+     * of their own, {@code atOnce} threads, so a crowd of unreachable hosts can't hold up file
+     * I/O on Vert.x's shared worker pool, and logins beyond {@code atOnce} wait in order (the
+     * pool's queue) rather than opening sockets without bound.
+     */
+    public SshConnector(Vertx vertx, int atOnce) {
+        this.logins = vertx.createSharedWorkerExecutor("spindle-ssh-login", atOnce);
     }
 
     /** The live session for this login, opening it once if needed. */
@@ -119,7 +117,6 @@ public final class SshConnector implements Connector<Login.Ssh> {
                     .getSession();
             List<Path> keys = configureIdentities(session, options);
             session.auth().verify(options.connectTimeout());
-            session.setSessionHeartbeat(SessionHeartbeatController.HeartbeatType.IGNORE, java.time.Duration.ofSeconds(30));
             LOG.debug("logged in as {} with {}", options.loginKey(), keys);
             return session;
         } catch (IOException | RuntimeException e) {

@@ -21,6 +21,12 @@ import java.util.Optional;
  * @param publicKeyAuth      whether to offer keys at all ({@code PubkeyAuthentication})
  * @param passwordAuth       whether to offer the password ({@code PasswordAuthentication})
  * @param compression        zlib compression of the SSH stream ({@code -C}, {@code Compression})
+ * @param keepaliveInterval  how often an idle login asks the server for a reply
+ *                           ({@code ServerAliveInterval}); zero turns keepalives off
+ * @param keepaliveCountMax  keepalives left unanswered before the login is given up for dead
+ *                           ({@code ServerAliveCountMax}): a host that stops answering (stopped,
+ *                           frozen, cut off without a reset) is noticed within about
+ *                           interval x (count + 1), and its calls fail instead of hanging
  */
 public record SshOptions(
         String host,
@@ -34,10 +40,19 @@ public record SshOptions(
         List<String> kexAlgorithms,
         boolean publicKeyAuth,
         boolean passwordAuth,
-        boolean compression) {
+        boolean compression,
+        Duration keepaliveInterval,
+        int keepaliveCountMax) {
 
     public static final int DEFAULT_PORT = 22;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * OpenSSH's client sends none by default; a login Spindle keeps for a whole run (and
+     * longer, with persist) must notice a dead host by itself, so it asks every 15 s.
+     */
+    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(15);
+    /** OpenSSH's ServerAliveCountMax default. */
+    public static final int DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 
     public SshOptions {
         if (host == null || host.isBlank()) {
@@ -51,6 +66,12 @@ public record SshOptions(
         }
         identityFiles = List.copyOf(identityFiles);
         kexAlgorithms = List.copyOf(kexAlgorithms);
+        if (keepaliveInterval.isNegative()) {
+            throw new IllegalArgumentException("keepalive interval must not be negative: " + keepaliveInterval);
+        }
+        if (keepaliveCountMax < 1) {
+            throw new IllegalArgumentException("keepalive count must be at least 1: " + keepaliveCountMax);
+        }
     }
 
     /** The key sessions are shared by: one SSH login per (host, port, user). */
@@ -83,6 +104,8 @@ public record SshOptions(
         boolean publicKeyAuth = true;
         boolean passwordAuth = true;
         boolean compression;
+        Duration keepaliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+        int keepaliveCountMax = DEFAULT_KEEPALIVE_COUNT_MAX;
 
         Builder(String host, String user) {
             this.host = host;
@@ -101,10 +124,13 @@ public record SshOptions(
         public Builder publicKeyAuth(boolean value) { publicKeyAuth = value; return this; }
         public Builder passwordAuth(boolean value) { passwordAuth = value; return this; }
         public Builder compression(boolean value) { compression = value; return this; }
+        public Builder keepaliveInterval(Duration value) { keepaliveInterval = value; return this; }
+        public Builder keepaliveCountMax(int value) { keepaliveCountMax = value; return this; }
 
         public SshOptions build() {
             return new SshOptions(host, port, user, identityFiles, Optional.ofNullable(password), knownHostsFile,
-                    checkHostKey, connectTimeout, kexAlgorithms, publicKeyAuth, passwordAuth, compression);
+                    checkHostKey, connectTimeout, kexAlgorithms, publicKeyAuth, passwordAuth, compression,
+                    keepaliveInterval, keepaliveCountMax);
         }
     }
 

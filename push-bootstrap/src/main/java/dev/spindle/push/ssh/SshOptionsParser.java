@@ -18,7 +18,7 @@ public final class SshOptionsParser {
     /** Options that change nothing for Spindle: it keeps one connection per host by design. */
     private static final Set<String> IGNORED_OPTIONS = Set.of(
             "controlmaster", "controlpersist", "controlpath", "loglevel", "batchmode",
-            "identitiesonly", "serveraliveinterval", "serveralivecountmax", "gssapiauthentication",
+            "identitiesonly", "gssapiauthentication",
             "kbdinteractiveauthentication", "preferredauthentications", "forwardagent", "hashknownhosts",
             "addkeystoagent", "tcpkeepalive", "connectionattempts", "numberofpasswordprompts");
 
@@ -82,6 +82,8 @@ public final class SshOptionsParser {
             case "pubkeyauthentication" -> builder.publicKeyAuth(!isNo(value));
             case "passwordauthentication" -> builder.passwordAuth(!isNo(value));
             case "compression" -> builder.compression(!isNo(value));
+            case "serveraliveinterval" -> builder.keepaliveInterval(Duration.ofSeconds(parseNonNegative(kv[0], value)));
+            case "serveralivecountmax" -> builder.keepaliveCountMax((int) parsePositive(kv[0], value));
             default -> {
                 if (!IGNORED_OPTIONS.contains(key)) {
                     throw new IllegalArgumentException("unsupported ssh option '" + kv[0] + "': Spindle's SSH client"
@@ -112,15 +114,23 @@ public final class SshOptionsParser {
     }
 
     private static long parsePositive(String key, String value) {
+        return parseAtLeast(1, "a positive number", key, value);
+    }
+
+    private static long parseNonNegative(String key, String value) {
+        return parseAtLeast(0, "0 or a positive number", key, value);
+    }
+
+    private static long parseAtLeast(long least, String what, String key, String value) {
         try {
             long n = Long.parseLong(value.trim());
-            if (n > 0) {
+            if (n >= least && n <= Integer.MAX_VALUE) {
                 return n;
             }
         } catch (NumberFormatException ignored) {
             // fall through to the error below
         }
-        throw new IllegalArgumentException("ssh option " + key + "=" + value + " needs a positive number of seconds");
+        throw new IllegalArgumentException("ssh option " + key + "=" + value + " needs " + what);
     }
 
     private static boolean isNo(String value) {

@@ -45,6 +45,19 @@ class SshOptionsParserTest {
     }
 
     @Test
+    void serverAliveOptionsSetTheKeepaliveAndZeroTurnsItOff() {
+        SshOptions defaults = parse("");
+        assertEquals(SshOptions.DEFAULT_KEEPALIVE_INTERVAL, defaults.keepaliveInterval());
+        assertEquals(SshOptions.DEFAULT_KEEPALIVE_COUNT_MAX, defaults.keepaliveCountMax());
+        SshOptions set = parse("-o ServerAliveInterval=5 -o ServerAliveCountMax=2");
+        assertEquals(java.time.Duration.ofSeconds(5), set.keepaliveInterval());
+        assertEquals(2, set.keepaliveCountMax());
+        assertTrue(parse("-o ServerAliveInterval=0").keepaliveInterval().isZero());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("-o ServerAliveCountMax=0"));
+        assertTrue(e.getMessage().contains("ServerAliveCountMax"), e.getMessage());
+    }
+
+    @Test
     void strictHostKeyCheckingAcceptNewStillChecks() {
         assertTrue(parse("-o StrictHostKeyChecking=accept-new").checkHostKey());
     }
