@@ -314,12 +314,7 @@ class _Server(object):
         task.close()
 
     def _poke_inline(self, task):
-        try:
-            gone = not task.recv(64)
-        except OSError:
-            gone = True
-        if gone:
-            self.selector.unregister(task)
+        self._unregister_if_closed(task)
         if task in self.inline_tasks and self.runner:
             _signal(self.runner[0], signal.SIGKILL)
 
@@ -332,14 +327,18 @@ class _Server(object):
             self._end_inline(self.inline_tasks.popleft(), "S%d" % code)
 
     def _kill(self, pid, task):
+        self._unregister_if_closed(task)
+        if pid in self.tasks:
+            _signal(pid, signal.SIGKILL)
+
+    def _unregister_if_closed(self, task):
+        """A readable task socket is a poke (the agent wants the task killed) or its close."""
         try:
             gone = not task.recv(64)
         except OSError:
             gone = True
         if gone:
             self.selector.unregister(task)
-        if pid in self.tasks:
-            _signal(pid, signal.SIGKILL)
 
     def _reap(self):
         while True:

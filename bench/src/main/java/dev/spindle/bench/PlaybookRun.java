@@ -1,12 +1,14 @@
 package dev.spindle.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -59,6 +61,21 @@ public final class PlaybookRun {
     public static Outcome run(Path workDir, Path config, Map<String, String> env, List<String> args, Duration timeout)
             throws IOException, InterruptedException {
         return run(AnsibleCore.installed(), workDir, config, env, args, timeout);
+    }
+
+    /** {@link #run} on another thread, for a test that acts on the target while the playbook runs. */
+    public static CompletableFuture<Outcome> start(Path workDir, Path config, Map<String, String> env, List<String> args,
+                                                   Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(workDir, config, env, args, timeout);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while running " + args, e);
+            }
+        });
     }
 
     /** The same under {@code ansible}'s ansible-playbook, with its environment (PYTHONPATH) added. */

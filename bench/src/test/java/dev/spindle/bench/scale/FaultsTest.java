@@ -153,13 +153,8 @@ class FaultsTest {
         Map<String, String> env = SpindleDaemon.environment(runtimeDir, SpindleDaemon.writeLauncher(caseDir), "0");
         Path playbook = repo.root().resolve("bench/src/test/scale/faults.yml");
         Path config = writeConfig(caseDir);
-        CompletableFuture<PlaybookRun.Outcome> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return PlaybookRun.run(caseDir, config, env, List.of("-e", "@" + vars, playbook.toString()), RUN_TIMEOUT);
-            } catch (IOException | InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<PlaybookRun.Outcome> run = PlaybookRun.start(caseDir, config, env,
+                List.of("-e", "@" + vars, playbook.toString()), RUN_TIMEOUT);
         PlaybookRun.Outcome outcome;
         List<ProcessHandle> hit;
         try {

@@ -94,13 +94,8 @@ class ScaleTest {
                     .put("victim_marker", marker.toString()).encode());
             Map<String, String> env = SpindleDaemon.environment(runtimeDir, SpindleDaemon.writeLauncher(dir), "0");
             Path playbook = repo.root().resolve("bench/src/test/scale/ten-tasks.yml");
-            CompletableFuture<PlaybookRun.Outcome> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return PlaybookRun.run(dir, config, env, List.of("-e", "@" + vars, playbook.toString()), RUN_TIMEOUT);
-                } catch (IOException | InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<PlaybookRun.Outcome> run = PlaybookRun.start(dir, config, env,
+                    List.of("-e", "@" + vars, playbook.toString()), RUN_TIMEOUT);
             PlaybookRun.Outcome outcome;
             try {
                 awaitMarker(marker, run);
