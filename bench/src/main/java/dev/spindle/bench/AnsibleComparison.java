@@ -94,7 +94,7 @@ final class AnsibleComparison {
     }
 
     static Scenario floorScenario() {
-        return new Scenario(FLOOR_TASKS + " x debug", FLOOR_PLAYBOOK, List.of(), FLOOR_TASKS, false);
+        return new Scenario("floor", FLOOR_TASKS + " x debug", FLOOR_PLAYBOOK, List.of(), FLOOR_TASKS, false);
     }
 
     /** {@code columns} starting at {@code round}'s column: no column always runs first (or last). */

@@ -51,7 +51,7 @@ public final class AnsibleComparisonCommands {
         try (BenchAccount account = BenchAccount.create()) {
             Path home = account.home();
             return compare(command, options.ansible(), columns, options.rounds(), true,
-                    dir -> LoopbackTarget.openSsh(account.name(), dir), dir -> benchmarkScenarios(dir, home));
+                    dir -> LoopbackTarget.openSsh(account.name(), dir), dir -> options.only(benchmarkScenarios(dir, home)));
         } catch (IOException | InterruptedException e) {
             System.err.println(command + ": " + e.getMessage());
             return 1;
@@ -82,7 +82,8 @@ public final class AnsibleComparisonCommands {
     }
 
     private static Scenario hostname(boolean become) {
-        return new Scenario("100 x command: hostname" + (become ? " with sudo (become)" : ""), HOSTNAME_PLAYBOOK,
+        return new Scenario(become ? "sudo" : "hostname", "100 x command: hostname" + (become ? " with sudo (become)" : ""),
+                HOSTNAME_PLAYBOOK,
                 become ? List.of("--become") : List.of(), 100, false);
     }
 
@@ -93,10 +94,10 @@ public final class AnsibleComparisonCommands {
         return List.of(
                 hostname(false),
                 hostname(true),
-                new Scenario("30 mixed tasks (copy 20 MiB, template, file, loops...)", MIXED_PLAYBOOK,
+                new Scenario("mixed", "30 mixed tasks (copy 20 MiB, template, file, loops...)", MIXED_PLAYBOOK,
                         List.of("-e", "bench_dir=" + home.resolve("mixed"), "-e", "bench_blob=" + blob,
                                 "-e", "bench_fetched=" + dir.resolve("fetched")), 30, false),
-                new Scenario("5 tasks", COLD_PLAYBOOK, List.of("-e", "bench_dir=" + home.resolve("cold")), 5, true));
+                new Scenario("cold", "5 tasks", COLD_PLAYBOOK, List.of("-e", "bench_dir=" + home.resolve("cold")), 5, true));
     }
 
     /** Incompressible, so neither ssh's nor Spindle's compression makes the copy look cheaper than a real file's. */

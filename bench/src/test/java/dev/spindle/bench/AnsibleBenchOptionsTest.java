@@ -107,4 +107,14 @@ class AnsibleBenchOptionsTest {
         Files.createDirectories(pythonPath.resolve("ansible"));
         Files.writeString(pythonPath.resolve("ansible/release.py"), "__version__ = '2.99.0'\n");
     }
+
+    @Test
+    void onlyKeepsTheNamedScenariosAndRefusesUnknownKeys() throws UsageException {
+        List<Scenario> all = List.of(new Scenario("hostname", "100 x hostname", "h.yml", List.of(), 100, false),
+                new Scenario("cold", "5 tasks", "c.yml", List.of(), 5, true));
+        assertEquals(all, AnsibleBenchOptions.parse(List.of()).only(all));
+        assertEquals(List.of(all.get(1)), AnsibleBenchOptions.parse(List.of("--only", "cold,sudo")).only(all));
+        UsageException e = assertThrows(UsageException.class, () -> AnsibleBenchOptions.parse(List.of("--only", "warm")));
+        assertTrue(e.getMessage().contains("not 'warm'"), e.getMessage());
+    }
 }

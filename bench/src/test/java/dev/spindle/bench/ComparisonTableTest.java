@@ -19,8 +19,8 @@ class ComparisonTableTest {
 
     private static final Column VANILLA = Column.vanilla();
     private static final Column SPINDLE = Column.spindleSsh();
-    private static final Scenario HUNDRED = new Scenario("100 x hostname", "p.yml", List.of(), 100, false);
-    private static final Scenario FIVE = new Scenario("5 tasks", "q.yml", List.of(), 5, true);
+    private static final Scenario HUNDRED = new Scenario("hostname", "100 x hostname", "p.yml", List.of(), 100, false);
+    private static final Scenario FIVE = new Scenario("cold", "5 tasks", "q.yml", List.of(), 5, true);
 
     @Test
     void eachScenarioShowsTheMediansOfEveryMetricPerColumn() {
