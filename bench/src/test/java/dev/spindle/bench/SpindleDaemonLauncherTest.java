@@ -17,9 +17,9 @@ class SpindleDaemonLauncherTest {
     private static final Path OPTIONS = RepositoryLayout.ofRunningCode().daemonJvmOptions();
 
     @Test
-    void theOptionsCapTheHeapAndPickC1AndTheSerialCollector() throws Exception {
-        assertEquals("-Xmx4g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", options(""));
-        assertEquals("-Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", options("SPINDLE_DAEMON_HEAP=512m; "));
+    void theOptionsCapTheHeapPickC1AndTheSerialCollectorAndRaiseTheFdLimit() throws Exception {
+        assertEquals("-Xmx4g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+MaxFDLimit", options(""));
+        assertEquals("-Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:+MaxFDLimit", options("SPINDLE_DAEMON_HEAP=512m; "));
     }
 
     @Test
