@@ -82,8 +82,12 @@ public final class SpindleDaemon {
                 if (!process.isAlive()) {
                     throw new IOException("the spindle daemon exited with status " + process.exitValue() + "; see " + log);
                 }
+                // ours: the launched process itself, or its child (./spindle keeps the shell while
+                // the first daemon after a build writes its class-data archive)
                 Optional<SpindleDaemon> announced = find(runtimeDir)
-                        .filter(daemon -> daemon.process.pid() == process.pid() && daemon.acceptsConnections());
+                        .filter(daemon -> (daemon.process.pid() == process.pid()
+                                || daemon.process.parent().map(ProcessHandle::pid).orElse(-1L) == process.pid())
+                                && daemon.acceptsConnections());
                 if (announced.isPresent()) {
                     return announced.get();
                 }
