@@ -168,12 +168,45 @@ class StrategiesTest(unittest.TestCase):
 
         linear = importlib.import_module("ansible.plugins.strategy.linear").StrategyModule
         module = load_strategy_plugin("spindle_linear")
-        with mock.patch.object(linear, "run", vanilla_run):
+        with mock.patch.object(linear, "run", vanilla_run), self.no_daemon_start():
             with self.assertRaises(RuntimeError):
-                module.StrategyModule.run(object.__new__(module.StrategyModule), None, None)
+                module.StrategyModule.run(self.bare_strategy(module), None, None)
         self.assertEqual(seen, [(True, "spindle_ssh")])
         self.assertFalse(ansible_patches.installed())
         self.assertEqual(connection_loader.get("ssh", class_only=True)._load_name, "ssh")
+
+    def test_a_run_starts_the_daemon_before_anything_else_and_preconnects_before_queueing(self):
+        events = []
+        linear = importlib.import_module("ansible.plugins.strategy.linear").StrategyModule
+        module = load_strategy_plugin("spindle_linear")
+        instance = self.bare_strategy(module)
+
+        def vanilla_run(self, iterator, play_context):
+            self._queue_task("host", "task", {}, "play context")
+            return 0
+
+        def before_task(preconnector, *args):
+            events.append(("preconnect",) + args)
+
+        with mock.patch.object(linear, "run", vanilla_run), \
+                mock.patch.object(linear, "_queue_task", lambda self, *args: events.append(("queue",) + args)), \
+                mock.patch.object(strategy.Preconnector, "before_task", before_task), \
+                self.no_daemon_start() as start:
+            self.assertEqual(module.StrategyModule.run(instance, None, None), 0)
+        start.assert_called_once()
+        arguments = ("host", "task", {}, "play context")
+        self.assertEqual(events, [("preconnect",) + arguments, ("queue",) + arguments])
+
+    @staticmethod
+    def bare_strategy(module):
+        instance = object.__new__(module.StrategyModule)
+        instance._loader = instance._variable_manager = None
+        return instance
+
+    @staticmethod
+    def no_daemon_start():
+        # the checkout's launcher would start a real daemon
+        return mock.patch.object(strategy.bridge_client, "start_in_background")
 
 
 if __name__ == "__main__":
