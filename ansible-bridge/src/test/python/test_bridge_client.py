@@ -384,6 +384,9 @@ class BackgroundStartTest(_StartTestCase):
                         answer = b"free"
                         break
                     time.sleep(0.05)
+                if answer == b"stuck":  # who holds it: this child (pid ...), or the parent (whose thread waits)?
+                    answer += (" in child %d; held by %s" % (os.getpid(), _pids_holding(
+                        os.path.join(self.runtime, "start.lock")))).encode()
                 os.write(write_end, answer)
                 os._exit(0)
             os.close(write_end)
@@ -392,6 +395,7 @@ class BackgroundStartTest(_StartTestCase):
                 outcome = answer.read()
             os.waitpid(pid, 0)
         self.started_pids.extend(_pids_holding(os.path.join(self.runtime, "daemon.lock")))
+        # (the child also must not hold the pipe of the thread's Popen: the thread would wait for it)
         self.assertEqual(outcome, b"free", "the forked child's copy of the descriptor kept start.lock")
 
 

@@ -258,23 +258,28 @@ def connect_to_running_daemon(directory):
     return Channel(sock, info["secret"], os.path.join(directory, "daemon.log"))
 
 
-# The lock files this module has open. A thread (start_in_background) may hold start.lock when
-# Ansible forks a worker; an flock belongs to the open file, so the child's copy of the descriptor
-# would keep the lock after the parent's thread lets go, and the child, waiting for that lock to
-# start or find the daemon, would wait for itself forever. The child closes its copies at fork.
+# A thread (start_in_background) may be starting the daemon when Ansible forks a worker, and the
+# worker must not keep what that thread holds:
+# - the lock files this module has open (_lock_fds): an flock belongs to the open file, so the
+#   child's copy of start.lock's descriptor would keep the lock after the parent's thread lets go,
+#   and the child, waiting for that lock to find the daemon, would wait for itself forever. The
+#   child closes its copies at fork.
+# - the pipe through which subprocess learns that the daemon's exec worked: a child holding its
+#   write end would keep Popen (and with it start.lock) waiting until the child exits, while the
+#   child waits for start.lock. So a fork waits until Popen has returned (_fork_guard).
 _lock_fds = set()
-_lock_fds_guard = threading.Lock()
+_fork_guard = threading.Lock()
 
 
 def _open_lock_file(path):
-    with _lock_fds_guard:
+    with _fork_guard:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         _lock_fds.add(fd)
     return fd
 
 
 def _close_lock_file(fd):
-    with _lock_fds_guard:
+    with _fork_guard:
         _lock_fds.discard(fd)
         os.close(fd)  # and with it whatever lock we took
 
@@ -329,7 +334,7 @@ def _spawn_daemon(directory, argv):
     # what comes before that or beside it (a JVM that cannot start, a fatal error), emptied each start.
     out_fd = os.open(_startup_output(directory), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with open(os.devnull, "rb") as devnull:
+        with open(os.devnull, "rb") as devnull, _fork_guard:
             process = subprocess.Popen(argv, stdin=devnull, stdout=out_fd, stderr=out_fd,
                                        close_fds=True, start_new_session=True)
     except OSError as e:
@@ -459,12 +464,12 @@ def start_in_background(command=None, environ=None, start_timeout=START_TIMEOUT_
 
 
 def _before_fork():
-    # No other thread is between opening a lock file and noting it while we fork.
-    _lock_fds_guard.acquire()
+    # No other thread is between opening a lock file and noting it, or in Popen, while we fork.
+    _fork_guard.acquire()
 
 
 def _after_fork_in_parent():
-    _lock_fds_guard.release()
+    _fork_guard.release()
 
 
 def _after_fork_in_child():
@@ -476,7 +481,7 @@ def _after_fork_in_child():
         except OSError:
             pass
     _lock_fds.clear()
-    _lock_fds_guard.release()
+    _fork_guard.release()
     # A forked worker gets a copy of the parent's socket; closing the copy leaves the parent's
     # connection alone and makes sure two processes never interleave frames on one stream.
     if _process_client is not None:
