@@ -69,6 +69,12 @@ class PatchesTest(unittest.TestCase):
         self.assertEqual(self.loaded_name("local"), "local")
         self.assertIs(ActionBase._execute_module, self.vanilla_execute_module)
 
+    def test_names_of_connections_that_become_spindles(self):
+        for name in ("ssh", "ansible.builtin.ssh", "ansible.legacy.local", "spindle_ssh", "spindle.ansible.spindle_local"):
+            self.assertTrue(ansible_patches.names_a_spindle_connection(name), name)
+        for name in ("paramiko", "ansible.builtin.paramiko_ssh", "community.docker.docker", "winrm", None):
+            self.assertFalse(ansible_patches.names_a_spindle_connection(name), name)
+
     def test_redirected_plugin_answers_to_the_vanilla_name_so_loop_items_reuse_it(self):
         ansible_patches.install()
         plugin = connection_loader.get("ssh", class_only=True)

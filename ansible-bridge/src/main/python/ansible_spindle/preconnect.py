@@ -26,7 +26,7 @@ import ansible.constants as C
 from ansible.executor.task_executor import TaskExecutor
 from ansible.plugins import loader as plugin_loader
 
-from ansible_spindle import bridge_client
+from ansible_spindle import ansible_patches, bridge_client
 from ansible_spindle.connection_base import SpindleConnectionBase
 
 try:  # ansible-core 2.19 and later template with this, as TaskExecutor does
@@ -83,6 +83,8 @@ class Preconnector(object):
             current_connection = templar.template(variables["ansible_connection"])
         else:
             current_connection = task.connection
+        if not ansible_patches.names_a_spindle_connection(current_connection):
+            return None  # without loading another transport's plugin (and its warnings) here
         connection = executor._get_connection(variables, templar, current_connection)
         if not isinstance(connection, SpindleConnectionBase):
             return None
