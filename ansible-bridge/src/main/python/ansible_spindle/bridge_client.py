@@ -455,7 +455,7 @@ def start_in_background(command=None, environ=None, start_timeout=START_TIMEOUT_
     def start():
         try:
             connect_or_start_daemon(runtime_dir(environ), spindle_command(command, environ), start_timeout).close()
-        except (DaemonError, OSError):
+        except Exception:
             pass
 
     thread = threading.Thread(target=start, name="spindle-daemon-start", daemon=True)
