@@ -199,7 +199,7 @@ class StrategiesTest(unittest.TestCase):
                 mock.patch.object(strategy.Preconnector, "before_task", before_task), \
                 self.no_daemon_start() as start:
             self.assertEqual(module.StrategyModule.run(instance, None, None), 0)
-        start.assert_called_once()
+        start.assert_called_once_with({"pid": os.getpid(), "persist": 0}, None)
         arguments = ("host", "task", {}, "play context")
         self.assertEqual(events, [("preconnect",) + arguments, ("queue",) + arguments])
 

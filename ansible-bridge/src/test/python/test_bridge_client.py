@@ -328,6 +328,17 @@ class StartTest(_StartTestCase):
         self.assertIn("/nonexistent/spindle", caught.exception.message)
 
 
+RUN = {"pid": 4242, "persist": 0}
+
+
+class BackgroundLeaseTest(_ClientTestCase):
+
+    def test_the_run_is_registered_with_a_running_daemon(self):
+        daemon = self.fake_daemon()
+        bridge_client.start_in_background(RUN, environ=self.environ).join(30)
+        self.assertEqual([(frame["address"], frame["body"]) for frame in daemon.frames], [("spindle.lease", {"run": RUN})])
+
+
 class BackgroundStartTest(_StartTestCase):
 
     def start_lock_is_held(self):
@@ -342,7 +353,7 @@ class BackgroundStartTest(_StartTestCase):
 
     def test_returns_at_once_and_the_daemon_it_starts_serves_the_first_request(self):
         with self.daemon_mode("serve"):
-            thread = bridge_client.start_in_background(environ=self.environ)
+            thread = bridge_client.start_in_background(RUN, environ=self.environ)
             thread.join(30)
             reply = self.client().request("spindle.status", {})
         self.started_pids.append(reply["pid"])
@@ -351,7 +362,7 @@ class BackgroundStartTest(_StartTestCase):
 
     def test_a_request_meanwhile_waits_for_that_daemon_rather_than_starting_another(self):
         with self.daemon_mode("serve"):
-            thread = bridge_client.start_in_background(environ=self.environ)
+            thread = bridge_client.start_in_background(RUN, environ=self.environ)
             reply = self.client().request("spindle.status", {})
             thread.join(30)
         self.started_pids.append(reply["pid"])
@@ -360,7 +371,7 @@ class BackgroundStartTest(_StartTestCase):
 
     def test_a_failed_start_is_silent_and_left_to_the_first_request(self):
         self.environ["SPINDLE_COMMAND"] = "/nonexistent/spindle"
-        bridge_client.start_in_background(environ=self.environ).join(30)
+        bridge_client.start_in_background(RUN, environ=self.environ).join(30)
         with self.assertRaises(DaemonError) as caught:
             self.client().request("spindle.status", {})
         self.assertIn("/nonexistent/spindle", caught.exception.message)
@@ -368,7 +379,7 @@ class BackgroundStartTest(_StartTestCase):
     def test_a_worker_forked_while_the_thread_holds_the_start_lock_can_take_it_once_the_thread_lets_go(self):
         # A daemon that never listens keeps the thread in start.lock until its start timeout.
         with self.daemon_mode("hang"):
-            thread = bridge_client.start_in_background(environ=self.environ, start_timeout=2)
+            thread = bridge_client.start_in_background(RUN, environ=self.environ, start_timeout=2)
             deadline = time.monotonic() + 10
             while not self.start_lock_is_held() and time.monotonic() < deadline:
                 time.sleep(0.01)

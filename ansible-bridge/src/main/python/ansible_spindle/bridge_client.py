@@ -442,19 +442,25 @@ def process_client(command=None):
     return _process_client
 
 
-def start_in_background(command=None, environ=None, start_timeout=START_TIMEOUT_S):
-    """Starts the user's daemon in a thread unless one runs, and returns that thread at once.
+def start_in_background(run, command=None, environ=None, start_timeout=START_TIMEOUT_S):
+    """Starts the user's daemon in a thread unless one runs, registers `run` ({"pid", "persist"})
+    with it, and returns that thread at once.
 
     For a strategy's run, so the JVM starts while Ansible is still busy with inventory, variables
-    and templating. A worker that needs the daemon meanwhile waits for it through start.lock as
-    it would for another worker's start; a failure is left for that worker's own request to
-    report (in the same words), so the thread says nothing.
+    and templating; the lease keeps a daemon started this early from ending for want of a run
+    before the run's first task reaches it. A worker that needs the daemon meanwhile waits for
+    it through start.lock as it would for another worker's start; a failure is left for that
+    worker's own request to report (in the same words), so the thread says nothing.
     """
     environ = os.environ if environ is None else environ
 
     def start():
         try:
-            connect_or_start_daemon(runtime_dir(environ), spindle_command(command, environ), start_timeout).close()
+            channel = connect_or_start_daemon(runtime_dir(environ), spindle_command(command, environ), start_timeout)
+            try:
+                channel.call("spindle.lease", {"run": run})
+            finally:
+                channel.close()
         except Exception:
             pass
 
