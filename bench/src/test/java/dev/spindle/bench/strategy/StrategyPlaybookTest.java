@@ -144,6 +144,7 @@ class StrategyPlaybookTest {
         Matcher span = Pattern.compile("SLEPT (\\d+) SPAN ([\\d.]+)").matcher(run.output());
         assertTrue(span.find(), run.output());
         assertEquals("10", span.group(1), run.output());
+        System.out.printf("strategy: %s: ten delegated 2 s sleeps spanned %s s%n", tree.name(), span.group(2));
         // one after the other they would take 20 s; side by side 2 s and the workers' start-up,
         // which a loaded machine stretches
         assertTrue(Double.parseDouble(span.group(2)) < 8.0, "the delegated sleeps spanned " + span.group(2) + " s");
