@@ -8,6 +8,7 @@ interpreters.
 
 import base64
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -136,6 +137,17 @@ class TwoStepRecognitionTest(unittest.TestCase):
     def test_a_reply_without_the_marker_leaves_the_command_to_go_as_usual(self):
         result = self.discovery.run(self.BOOTSTRAP, None, lambda command, stdin: (0, b"PLATFORM\nLinux\n", b""))
         self.assertIsNone(result)
+
+    def test_a_reply_whose_marker_line_is_not_a_status_and_a_path_leaves_it_to_go_as_usual(self):
+        def reply(status):
+            def exec_plain(command, stdin):
+                marker = re.search(r"SPINDLE-DISCOVERY-[0-9a-f]+", command).group(0).encode()
+                return 0, b"FOUND\n" + b"\n" + marker + b" " + status + b" /usr/bin/python3\n{}", b"\n" + marker + b"\n"
+            return exec_plain
+        self.assertIsNotNone(self.discovery.run(self.BOOTSTRAP, None, reply(b"0")))
+        for status in (b"x", b"\xc2\xb2", b"9" * 5000, b""):
+            with self.subTest(status=status):
+                self.assertIsNone(self.discovery.run(self.BOOTSTRAP, None, reply(status)))
 
 
 if __name__ == "__main__":

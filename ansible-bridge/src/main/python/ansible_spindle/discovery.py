@@ -32,6 +32,7 @@ __all__ = ["OneTripDiscovery", "bootstrap_names"]
 
 _BOOTSTRAP = re.compile(r"\Aecho PLATFORM; uname; echo FOUND; (.*); echo ENDFOUND\Z", re.DOTALL)
 _PROBE = "command -v '%s'"
+_STATUS = re.compile(r"\A[0-9]{1,3}\Z")  # a shell's $?
 
 # The platform script's result, kept for the command that asks for it next.
 _Pending = namedtuple("_Pending", "interpreter script result")
@@ -114,7 +115,7 @@ def _split(marker, rc, stdout, stderr):
         return None
     line, newline, platform_out = stdout[out_at + len(marker) + 2:].partition(b"\n")
     words = line.decode("utf-8", "surrogateescape").split(" ", 1)
-    if not newline or len(words) != 2 or not words[0].isdigit():
+    if not newline or len(words) != 2 or not _STATUS.match(words[0]):
         return None
     bootstrap = (int(words[0]), stdout[:out_at], stderr[:err_at])
     platform = (rc, platform_out, stderr[err_at + len(marker) + 2:])
