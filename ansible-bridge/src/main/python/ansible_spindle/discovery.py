@@ -82,6 +82,7 @@ class OneTripDiscovery(object):
         rc, stdout, stderr = exec_plain(_one_trip_command(cmd, names, marker), script)
         split = _split(marker.encode("ascii"), rc, stdout, stderr)
         if split is None:
+            self._log("SPINDLE: interpreter discovery: the reply was not the one request's; the bootstrap runs alone")
             return None
         bootstrap, interpreter, platform = split
         if interpreter:
