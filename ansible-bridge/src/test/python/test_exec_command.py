@@ -94,9 +94,11 @@ class PlainCommandTest(_ConnectionTestCase):
         connection._bridge = lambda: self.bridge
         self.assertEqual(connection.exec_command("id")[2], b"Connection to web1 closed.\r\n")
 
-    def test_interpreter_discovery_runs_as_a_plain_command(self):
+    def test_interpreter_discovery_runs_as_a_plain_command_when_one_request_cannot_answer_it(self):
+        # (test_discovery: the one request that answers both of 2.14's discovery commands)
         bootstrap = "echo PLATFORM; uname; echo FOUND; command -v 'python3'; echo ENDFOUND"
         output = b"PLATFORM\nLinux\nFOUND\n/usr/bin/python3\nENDFOUND\n"
+        self.bridge.replies.append(exec_reply(0, b"no marker in this reply\n"))
         result = self.run_command(bootstrap, sudoable=False, reply=exec_reply(0, output))
         self.assertEqual(self.bridge.last[1]["cmd"], "/bin/sh -c %s" % shlex.quote(bootstrap + " && sleep 0"))
         self.assertEqual(result["stdout"], "PLATFORM\nLinux\nFOUND\n/usr/bin/python3\nENDFOUND\n")

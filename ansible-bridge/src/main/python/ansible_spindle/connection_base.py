@@ -11,6 +11,8 @@ Each exec_command becomes one request (docs/daemon-api.md section 3):
   payload built or parsed, and a payload the action put as a file and then runs with an
   interpreter (ActionBase's path without pipelining: ANSIBLE_KEEP_REMOTE_FILES, su), from the
   bytes this plugin put, not the file's;
+- interpreter discovery's two commands (ansible-core 2.14) are answered from one
+  `spindle.exec` (discovery.OneTripDiscovery);
 - everything else is `spindle.exec` of the command as built, with stdin as given; for other
   become plugins with the prompt and success handling ssh.py does (become_emulation).
 
@@ -30,7 +32,7 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
-from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client, planner
+from ansible_spindle import ansiballz, become_emulation, become_unwrap, bridge_client, discovery, planner
 from ansible_spindle.durations import parse_duration
 from ansible_spindle.request_log import describe_reply, describe_request, printable
 from ansible_spindle.shell_command import peel, split_words
@@ -64,6 +66,7 @@ class SpindleConnectionBase(ConnectionBase):
         self._task_is_async = False
         # AnsiballZ payloads put_file sent, by target path: running one is running a module
         self._put_modules = {}
+        self._discovery = discovery.OneTripDiscovery(lambda message: display.vvv(message, host=self._host_for_log()))
 
     # -- what subclasses provide ---------------------------------------------------------------
 
@@ -137,6 +140,10 @@ class SpindleConnectionBase(ConnectionBase):
         # plugin's latest build tells that this command is the one.
         if sudoable and self.become and self.become.success and self.become.success in cmd:
             return self._exec_become(cmd, stdin, tty, sudoable)
+        if not tty:
+            answered = self._discovery.run(cmd, stdin, self._exec_discovery)
+            if answered is not None:
+                return answered
         return self._exec(cmd, peel(cmd)[1], stdin, tty, become=None)
 
     def put_file(self, in_path, out_path):
@@ -271,6 +278,9 @@ class SpindleConnectionBase(ConnectionBase):
         if tty:
             return self._tty_result(reply, rc, stdout, stderr)
         return rc, stdout, stderr
+
+    def _exec_discovery(self, command, stdin):
+        return self._exec_plain(command, stdin, tty=False, become=None)
 
     def _tty_result(self, reply, rc, stdout, stderr):
         if reply.get("become_prompted"):

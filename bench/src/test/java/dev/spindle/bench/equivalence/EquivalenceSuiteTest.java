@@ -199,6 +199,21 @@ class EquivalenceSuiteTest {
     }
 
     @Test
+    void interpreterDiscoveryIsOneRequest() {
+        assumeTrue(SuiteRunner.playbooksToRun().contains(SuiteRunner.INTERPRETER_DISCOVERY),
+                SuiteRunner.INTERPRETER_DISCOVERY + " was not run");
+        forEverySpindleRun((ansible, vanilla, candidate) -> {
+            String run = ansible + ", " + candidate.transport().label();
+            SuiteRun.Discoveries discoveries = candidate.discoveries(SuiteRunner.INTERPRETER_DISCOVERY);
+            System.out.printf("equivalence: %s: %s%n", run, discoveries);
+            // one per play and per auto_legacy task (facts cleared in between), for the one target
+            assertTrue(discoveries.attempts() >= 5, run + ": " + discoveries);
+            assertEquals(new SuiteRun.Discoveries(discoveries.attempts(), discoveries.attempts(), 0), discoveries,
+                    run + ": every discovery should be its bootstrap's request alone");
+        });
+    }
+
+    @Test
     void pipelinedTasksWriteNothingUnderTheLoginUsersAnsibleTmp() {
         assumeTrue(SuiteRunner.playbooksToRun().contains(SuiteRunner.PIPELINED), SuiteRunner.PIPELINED + " was not run");
         forEveryRelease((ansible, vanilla, candidate) -> {

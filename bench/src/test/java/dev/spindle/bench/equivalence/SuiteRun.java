@@ -47,6 +47,27 @@ record SuiteRun(Transport transport, RecordedRun results, Map<String, Integer> e
     private static final Pattern MODULE_FILE_COMMAND =
             Pattern.compile("SPINDLE: spindle\\.exec .* cmd=.*/python[\\w.]* \\S*/AnsiballZ_\\w+\\.py(?: && sleep 0)?['\"]* stdin=");
 
+    /** What discover_interpreter prints at -vvv before it probes a host (2.14 and 2.19 alike). */
+    private static final String DISCOVERY_ATTEMPT = "Attempting python interpreter discovery";
+    /** spindle_ssh's request for discovery's shell bootstrap (`echo FOUND; command -v ...; echo ENDFOUND`). */
+    private static final Pattern DISCOVERY_BOOTSTRAP_REQUEST = Pattern.compile("SPINDLE: spindle\\.exec .* cmd=.*echo ENDFOUND");
+    /**
+     * A request that runs a bare interpreter on its stdin, as 2.14's discovery runs its platform script
+     * (`/bin/sh -c '<python> && sleep 0'`, which the request log shows in Python's repr).
+     */
+    private static final Pattern PLATFORM_SCRIPT_REQUEST =
+            Pattern.compile("SPINDLE: spindle\\.exec .* cmd=\"/bin/sh -c '/\\S*python[\\w.]* && sleep 0'\" stdin=");
+
+    /** How often one playbook's run discovered an interpreter and with which requests. */
+    record Discoveries(long attempts, long bootstrapRequests, long platformScriptRequests) { }
+
+    Discoveries discoveries(String playbook) throws IOException {
+        List<String> lines = Files.readAllLines(outputs.get(playbook), StandardCharsets.UTF_8);
+        return new Discoveries(lines.stream().filter(line -> line.contains(DISCOVERY_ATTEMPT)).count(),
+                lines.stream().filter(line -> DISCOVERY_BOOTSTRAP_REQUEST.matcher(line).find()).count(),
+                lines.stream().filter(line -> PLATFORM_SCRIPT_REQUEST.matcher(line).find()).count());
+    }
+
     /** The fallback lines of every playbook's output: pipelined modules that ran in a fresh interpreter. */
     List<String> fallbacks() throws IOException {
         List<String> lines = new ArrayList<>();

@@ -31,9 +31,10 @@ import io.vertx.core.json.JsonObject;
 final class SuiteRunner {
 
     static final String PIPELINED = "pipelined.yml";
+    static final String INTERPRETER_DISCOVERY = "interpreter_discovery.yml";
     static final List<String> PLAYBOOKS = List.of(PIPELINED, "payload_settings.yml", "commands.yml", "files.yml",
             "facts.yml", "control.yml", "become.yml", "accounts.yml", "failures.yml", "async.yml", "delegation.yml",
-            "module_styles.yml", "isolation.yml", "keep_remote_files.yml");
+            "module_styles.yml", INTERPRETER_DISCOVERY, "isolation.yml", "keep_remote_files.yml");
     /** Settings that are no task variable, for the one playbook about them. */
     private static final Map<String, Map<String, String>> PLAYBOOK_ENVIRONMENT = Map.of(
             "keep_remote_files.yml", Map.of("ANSIBLE_KEEP_REMOTE_FILES", "1"));

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.spindle.bench.AnsibleConfig;
@@ -132,6 +134,22 @@ class StrategyPlaybookTest {
                 () -> assertFalse(run.output().contains("<recorded> " + SPINDLE_CONNECTION), "recording_local was redirected"),
                 () -> assertFalse(run.recorded().isEmpty(), "recording_local ran nothing"),
                 () -> assertEquals(1, run.logins(), "SSH logins sshd accepted"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("trees")
+    void aTaskDelegatedToOneHostForTenRunsForAllAtOnce(AnsibleTree tree) throws Exception {
+        Run run = run(tree, "delegated_at_once.yml", "-f", "10");
+        assertEquals(0, run.exitStatus(), run.output());
+        Matcher span = Pattern.compile("SLEPT (\\d+) SPAN ([\\d.]+)").matcher(run.output());
+        assertTrue(span.find(), run.output());
+        assertEquals("10", span.group(1), run.output());
+        System.out.printf("strategy: %s: ten delegated 2 s sleeps spanned %s s%n", tree.name(), span.group(2));
+        // one after the other they would take 20 s; side by side 2 s and the workers' start-up,
+        // which a loaded machine stretches
+        assertTrue(Double.parseDouble(span.group(2)) < 8.0, "the delegated sleeps spanned " + span.group(2) + " s");
+        assertTrue(run.output().contains(SPINDLE_MODULE + "ssh:"), "the delegated task did not go to the daemon");
+        assertEquals(1, run.logins(), "SSH logins sshd accepted");
     }
 
     @Test
@@ -294,6 +312,8 @@ class StrategyPlaybookTest {
                 "[target]", target,
                 "[controller]", "controller ansible_connection=local",
                 "[recorded]", "recorded ansible_connection=recording_local",
+                // never reached: delegated_at_once.yml delegates all their tasks to target
+                "[many]", "many[01:10]",
                 "[all:vars]", "ansible_python_interpreter=/usr/bin/python3", ""), StandardCharsets.UTF_8);
     }
 
