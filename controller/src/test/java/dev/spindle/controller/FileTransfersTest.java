@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -87,7 +89,13 @@ class FileTransfersTest {
     void fetchOfASourceThatShrinksMidwayFailsAndLeavesTheOldDestination() throws Exception {
         Path source = Files.write(dir.resolve("shrinks"), random(MIB));
 
-        RemoteException e = fetchChangingMidway(source, () -> Files.write(source, new byte[1000]));
+        // truncate: the size goes from 1 MiB to 1000 at once (Files.write would pass through 0,
+        // which the agent may see first)
+        RemoteException e = fetchChangingMidway(source, () -> {
+            try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
+                channel.truncate(1000);
+            }
+        });
 
         assertEquals("spindle.TransferError", e.type());
         assertTrue(e.remoteMessage().startsWith(source + " changed while it was read: " + MIB + " bytes at open, 1000 now"),
