@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import queue
+import shlex
 import socket
 import struct
 import subprocess
@@ -34,7 +35,7 @@ from spindle_agent.protocol import (  # noqa: E402
     FLAG_ERROR, FLAG_RAW, HANDLE_CALL, HANDLE_CANCEL, HANDLE_CREDIT, HANDLE_GET_SOURCE, HANDLE_LOG,
     HANDLE_STREAM_CALL, READY_MARKER,
 )
-from spindle_agent.stage import build_stage1, build_stage2  # noqa: E402
+from spindle_agent.stage import build_stage1, build_stage2, stage1_line  # noqa: E402
 
 AGENT_ID = 1000
 
@@ -264,17 +265,42 @@ class FakeController(object):
             waiter[0].set()
 
 
+# A version manager's shim, as pyenv's: it changes the environment (its version's bin folder
+# first on PATH) before it execs the real interpreter.
+FAKE_SHIM = """#!/bin/sh
+PATH=/fake-shim/versions/bin:$PATH
+export PATH
+exec {python} "$@"
+"""
+
+
+def install_fake_shim(directory, name="python3"):
+    """Writes a fake shim `name` into directory; returns its path."""
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(FAKE_SHIM.format(python=shlex.quote(sys.executable)))
+    os.chmod(path, 0o755)
+    return path
+
+
 class AgentProcess(object):
     """An agent booted the way the controller boots one: `python -I -c STAGE1`, stage 2 written
-    at once, channel on a socketpair (binary clean, like an SSH channel)."""
+    at once, channel on a socketpair (binary clean, like an SSH channel). through_shell: from
+    /bin/sh, with the login shell's PATH as stage 1's argument, as the controller's command
+    line does."""
 
-    def __init__(self, module_sources=None, python=None, env=None, cwd=None, **config):
+    def __init__(self, module_sources=None, python=None, env=None, cwd=None, through_shell=False,
+                 **config):
         stage2 = build_stage2(agent_sources(), agent_config(**config))
         self.stage2_size = len(stage2)
         ours, theirs = socket.socketpair()
+        python = python or sys.executable
+        if through_shell:
+            argv = ["/bin/sh", "-c", stage1_line(len(stage2), python)]
+        else:
+            argv = build_stage1(len(stage2), python, isolated=True)
         self.process = subprocess.Popen(
-            build_stage1(len(stage2), python or sys.executable, isolated=True),
-            stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env, cwd=cwd)
+            argv, stdin=theirs, stdout=theirs, stderr=subprocess.PIPE, env=env, cwd=cwd)
         theirs.close()
         self.sock = ours
         ours.sendall(stage2)

@@ -5,6 +5,7 @@ import glob
 import os
 import statistics
 import sys
+import tempfile
 import time
 import unittest
 
@@ -14,6 +15,7 @@ from agent_harness import (
     children_of,
     decoded,
     forkserver_pid,
+    install_fake_shim,
     pid_alive,
     RemoteError,
     SharedAgentTestCase,
@@ -267,6 +269,30 @@ class BadParentFrameTest(unittest.TestCase):
     def test_truncated_frame_then_eof(self):
         self.assertAgentDiesOf(encode(AGENT_ID, 0, 1, 1000, b'{"fn":"ping"}')[:-3],
                                "stream ended inside a frame (34 of 37 bytes)", eof=True)
+
+
+class LoginPathTest(unittest.TestCase):
+    """A wrapper between the login shell and the interpreter (a pyenv shim) may change PATH
+    before the agent starts; what the agent runs must see the login shell's PATH, as Ansible's
+    commands do."""
+
+    def test_commands_see_the_login_shells_path_not_the_shims(self):
+        with tempfile.TemporaryDirectory() as shims:
+            install_fake_shim(shims)
+            login_path = shims + os.pathsep + os.environ["PATH"]
+            agent = AgentProcess(python="python3", through_shell=True,
+                                 env=dict(os.environ, PATH=login_path))
+            try:
+                self.assertEqual(decoded(agent.controller.call("exec", shell='echo "$PATH"')),
+                                 (0, (login_path + "\n").encode(), b""))
+                self.assertEqual(decoded(agent.controller.call("run_command", cmd='echo "$PATH"',
+                                                               pty=False)),
+                                 (0, (login_path + "\n").encode(), b""))
+                tiny = TinyPayload("import os\nprint(os.environ['PATH'])\n")
+                self.assertEqual(decoded(agent.controller.call("run_module", **tiny.kw())),
+                                 (0, (login_path + "\n").encode(), b""))
+            finally:
+                self.assertEqual(agent.close(), (0, ""))
 
 
 class InterpreterTest(unittest.TestCase):

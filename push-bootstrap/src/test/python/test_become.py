@@ -20,6 +20,7 @@ from agent_harness import (
     children_of,
     decoded,
     forkserver_pid,
+    install_fake_shim,
     parent_of,
     pid_alive,
     RemoteError,
@@ -115,7 +116,7 @@ for attempt in range(2 if sys.argv[0].endswith("-twice") else 1):
 
 
 class BecomeArgvTest(unittest.TestCase):
-    COMMAND = ["python3", "-I", "-c", "print('hi')"]
+    COMMAND = "exec python3 -I -c 'print('\"'\"'hi'\"'\"')'"
     LINE = "echo sp''in >&2; exec python3 -I -c 'print('\"'\"'hi'\"'\"')'"
 
     def test_sudo(self):
@@ -144,7 +145,7 @@ class BecomeArgvTest(unittest.TestCase):
                          (["doas", "-u", "bob", "/bin/sh", "-c", self.LINE], False))
 
     def test_the_shell_prints_the_marker_before_it_runs_the_command(self):
-        argv, _ = become_argv("doas", "bob", ["echo", "command"], "spindle-become-0123")
+        argv, _ = become_argv("doas", "bob", "exec echo command", "spindle-become-0123")
         self.assertNotIn("spindle-become-0123", argv[-1])
         shell = subprocess.run(argv[3:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.assertEqual(shell.stdout, b"spindle-become-0123\ncommand\n")
@@ -436,6 +437,25 @@ class FakeSudoTest(BecomeTestCase):
 
 @unittest.skipUnless(os.geteuid() == 0, "real sudo and su tests need root (no password)")
 class RealBecomeTest(BecomeTestCase):
+
+    @unittest.skipUnless(shutil.which("sudo") and shutil.which("su"), "sudo or su is missing")
+    def test_a_childs_commands_see_the_path_the_tool_gives_even_through_a_shim(self):
+        # what Ansible's commands see: the tool's /bin/sh, run from the login environment
+        shim = install_fake_shim(self.bin, "shimmed-python")
+        show_path = 'echo "$PATH"'
+        for offset, (method, flags, vanilla) in enumerate((
+                ("sudo", "-H -S -n", ["sudo", "-H", "-n", "-u", "root", "/bin/sh", "-c", show_path]),
+                ("su", None, ["su", "root", "-c", "/bin/sh -c " + shlex.quote(show_path)]))):
+            with self.subTest(method=method):
+                context_id = AGENT_ID + 40 + offset
+                self.spawn(context_id, method=method, user="root", python=shim, flags=flags)
+                expected = decoded(self.controller.call("exec", argv=vanilla))
+                self.assertEqual(expected[0], 0, expected)
+                self.assertNotIn(b"fake-shim", expected[1])
+                self.assertEqual(decoded(self.controller.call("exec", dst=context_id,
+                                                              shell=show_path)), expected)
+                self.assertEqual(self.controller.call("stop_child", context_id=context_id),
+                                 {"stopped": True})
 
 
     @unittest.skipUnless(shutil.which("sudo"), "sudo is not installed")

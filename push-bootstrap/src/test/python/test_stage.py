@@ -3,7 +3,6 @@
 import ast
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -11,7 +10,7 @@ import unittest
 import zlib
 
 from agent_harness import agent_config, agent_sources
-from spindle_agent.stage import build_stage1, build_stage2, stage1_script
+from spindle_agent.stage import build_stage1, build_stage2, stage1_line, stage1_script
 
 STAGE1_LIMIT = 300
 # The first hop ships the sources with comment lines blanked (AgentSources.java, checked against
@@ -46,8 +45,19 @@ class StageTest(unittest.TestCase):
                                          env=env)
                 self.assertEqual((started.returncode, started.stderr), (9, said))
 
+    def test_stage1_line_hands_the_shells_path_over_verbatim(self):
+        # expanded once by the shell that runs the line, never read by a shell again
+        odd_path = "/a b/$(touch pwned)/`id`/*/'q'/\"d\"/;exit 3:/usr/bin"
+        stage2 = zlib.compress(b"import sys; sys.stdout.write(sys.argv[1]); sys.exit(len(sys.argv))")
+        with tempfile.TemporaryDirectory() as cwd:
+            started = subprocess.run(["/bin/sh", "-c", stage1_line(len(stage2), sys.executable)],
+                                     input=stage2, stdout=subprocess.PIPE, cwd=cwd,
+                                     env={"PATH": odd_path})
+            self.assertEqual((started.returncode, started.stdout.decode()), (2, odd_path))
+            self.assertEqual(os.listdir(cwd), [])
+
     def test_stage1_command_line_is_small(self):
-        command = " ".join(shlex.quote(arg) for arg in build_stage1(len(self.stage2), "python3"))
+        command = stage1_line(len(self.stage2), "python3")
         sys.stderr.write("\nstage 1 command line: %d bytes\n" % len(command.encode()))
         self.assertLess(len(command.encode()), STAGE1_LIMIT)
 

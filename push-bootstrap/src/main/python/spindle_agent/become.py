@@ -2,7 +2,9 @@
 
 Contract: spawn_child(call, context_id, method, user, password=None, exe=None, flags=None,
 python=None, timeout=30) starts `method` so that it runs `/bin/sh -c 'echo MARKER >&2; exec
-python -I -c STAGE1'` as `user` (no python: the agent's own sys.executable).
+python -I -c STAGE1 "$PATH"'` as `user` (no python: the agent's own sys.executable): the child
+agent's commands see the PATH the tool gave that shell, as Ansible's commands run through the
+tool do, even when python is a shim that changes it (stage.stage1_line).
 The child's channel is a socketpair; its controlling terminal is a fresh pty that only
 carries prompts and diagnostics. Stage 2 is built from the agent's own sources (RAM, not the
 WAN) and written at once. One password prompt is answered: the tool's exact prompt
@@ -42,7 +44,7 @@ from .commands import quiet_pty, take_controlling_tty
 from .errors import BecomeError
 from .logs import LineSplitter
 from .router import ChildStream
-from .stage import build_stage1, build_stage2
+from .stage import build_stage2, stage1_line
 
 __all__ = ["spawn_child", "stop_child", "become_argv", "tool_prompt", "PromptWatcher"]
 
@@ -70,9 +72,9 @@ _NOT_ALLOWED = re.compile(
 
 def become_argv(method, user, command, marker, exe=None, flags=None, password=None,
                 prompt=None):
-    """Return (argv, stdin_is_tty) to run command as user.
+    """Return (argv, stdin_is_tty) to run command (a shell command line) as user.
 
-    The tool runs /bin/sh, which prints marker on stderr (the tty) and then execs command:
+    The tool runs /bin/sh, which prints marker on stderr (the tty) and then runs command:
     the marker is the sign that the tool is done asking. su authenticates through PAM, which
     reads the password from stdin: its stdin is the tty and the shell moves the channel back
     onto stdin (0<&1). sudo and doas read from /dev/tty, so their stdin can be the channel.
@@ -81,8 +83,7 @@ def become_argv(method, user, command, marker, exe=None, flags=None, password=No
     # Split in two on the command line, so that a tool quoting it back (in an error) does
     # not show the marker itself.
     half = len(marker) // 2
-    line = "echo %s''%s >&2; exec %s" % (shlex.quote(marker[:half]), shlex.quote(marker[half:]),
-                                         " ".join(shlex.quote(arg) for arg in command))
+    line = "echo %s''%s >&2; %s" % (shlex.quote(marker[:half]), shlex.quote(marker[half:]), command)
     if method == "sudo":
         return ([exe or "sudo", "-u", user, "-H", "-p", prompt] + flags
                 + ["--", BECOME_SHELL, "-c", line], False)
@@ -337,7 +338,7 @@ def spawn_child(call, context_id, method, user, password=None, exe=None, flags=N
     marker = "spindle-become-%s" % os.urandom(8).hex()
     watcher = PromptWatcher(method, user, password, tool_prompt(method, prompt), marker)
     stage2 = build_stage2(agent.sources, _child_config(agent.config, context_id, user))
-    command = build_stage1(len(stage2), python or sys.executable, isolated=True)
+    command = stage1_line(len(stage2), python or sys.executable)
     argv, stdin_is_tty = become_argv(method, user, command, marker, exe, flags, password,
                                      prompt)
     process, channel_fd, tty_fd = _start(argv, stdin_is_tty)

@@ -1,6 +1,10 @@
 """The agent's entry point (docs/protocol.md section 5, steps 4 and 5).
 
 Contract: main(config) never returns; it ends the process.
+First, whatever the role, stage 1's argument (stage.stage1_line: the PATH of the shell that
+started the agent) becomes os.environ["PATH"] again, so that a wrapper that ran between that
+shell and the interpreter (a pyenv shim) changes nothing for what the agent runs. No argument
+(fork servers, tasks): the environment stays as it is.
 0. With a "role", config is no agent: "forkserver" serves config["fd"], "task" runs the
    module task on stdin.
 1. It moves the channel from fds 0/1 to private non-inheritable fds, keeps a private copy of
@@ -40,6 +44,7 @@ IMPORT_TIMEOUT = 60.0
 
 
 def main(config):
+    _restore_login_path()
     if config.get("role") == "forkserver":
         from .forkserver import serve
         serve(config["fd"])
@@ -88,6 +93,12 @@ def main(config):
         forkserver.stop(CHILD_GRACE + FORKSERVER_GRACE)
     router.flush_parent(FLUSH_TIMEOUT)
     os._exit(status)
+
+
+def _restore_login_path():
+    if len(sys.argv) < 2:
+        return
+    os.environ["PATH"] = sys.argv.pop(1)
 
 
 def _take_channel():

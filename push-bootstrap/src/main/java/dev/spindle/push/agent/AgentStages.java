@@ -65,10 +65,13 @@ public final class AgentStages {
      * python3}); otherwise a POSIX shell loop tries the candidates.
      * The interpreter runs isolated ({@code -I}, in every Python the agent supports): nothing
      * from the environment or the user's site directory runs before the agent, which may be
-     * handed a become password.
+     * handed a become password. Its one argument is the login shell's PATH, expanded once by
+     * that shell: a wrapper between it and the interpreter (a pyenv shim) may change PATH, and
+     * the agent puts the shell's back so that its commands find what Ansible's find (the
+     * agent's stage.stage1_line builds the same line for become children).
      */
     public static String command(String python, int stage2Length) {
-        String isolatedStage1 = "-I -c " + ShellWords.quote(stage1(stage2Length));
+        String isolatedStage1 = "-I -c " + ShellWords.quote(stage1(stage2Length)) + " \"$PATH\"";
         if (python != null && !python.isBlank() && !python.startsWith("auto")) {
             return "/bin/sh -c " + ShellWords.quote("exec " + python + " " + isolatedStage1);
         }

@@ -3,16 +3,20 @@ package dev.spindle.push.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.DeflaterOutputStream;
 
+import dev.spindle.push.ssh.ShellWords;
 import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,11 +25,27 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentStagesTest {
 
     private static String run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+        return runWithStdin(env, new byte[0], command);
+    }
+
+    private static String runWithStdin(Map<String, String> env, byte[] stdin, String... command)
+            throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(env);
         Process p = builder.start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin);
+        }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return p.waitFor() + ":" + out;
+    }
+
+    private static byte[] deflate(String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (var out = new DeflaterOutputStream(bytes)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
     }
 
     @Test
@@ -79,6 +99,31 @@ class AgentStagesTest {
     private static boolean namesAVersionTheAgentRunsOn(String interpreter) {
         Matcher minor = Pattern.compile("python3\\.(\\d+)").matcher(interpreter);
         return minor.matches() ? Integer.parseInt(minor.group(1)) >= 6 : interpreter.equals("/usr/libexec/platform-python");
+    }
+
+    /** Held to the line the agent builds for its become children (stage.stage1_line). */
+    @Test
+    void commandIsThePythonStage1Line() throws Exception {
+        String python = run(Map.of("PYTHONPATH", AgentPython.SOURCES.toString()), "python3", "-c",
+                "import sys; from spindle_agent.stage import stage1_line; sys.stdout.write(stage1_line(4321, 'python3'))");
+        assertEquals("0:" + AgentStages.command("python3", 4321), "0:/bin/sh -c " + ShellWords.quote(python.substring(2)));
+    }
+
+    /**
+     * A version manager's shim (pyenv's) changes PATH before it execs the interpreter: stage 1
+     * gets the login shell's PATH as its argument, for the agent to put back.
+     */
+    @Test
+    void stage1GetsTheLoginShellsPathThroughAShim(@TempDir Path shims) throws Exception {
+        Path shim = shims.resolve("python3");
+        Files.writeString(shim, "#!/bin/sh\nPATH=/fake-shim/versions/bin:$PATH\nexport PATH\nexec /usr/bin/python3 \"$@\"\n");
+        Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String loginPath = shims + ":/usr/bin:/bin";
+        byte[] stage2 = deflate("import os,sys;sys.stdout.write(repr([sys.argv[1:],os.environ['PATH']]))");
+        for (String python : new String[] {null, "python3", "/usr/bin/env python3"}) {
+            String result = runWithStdin(Map.of("PATH", loginPath), stage2, "/bin/sh", "-c", AgentStages.command(python, stage2.length));
+            assertEquals("0:[['" + loginPath + "'], '/fake-shim/versions/bin:" + loginPath + "']", result, String.valueOf(python));
+        }
     }
 
     @Test
