@@ -69,12 +69,6 @@ class PatchesTest(unittest.TestCase):
         self.assertEqual(self.loaded_name("local"), "local")
         self.assertIs(ActionBase._execute_module, self.vanilla_execute_module)
 
-    def test_names_of_connections_that_become_spindles(self):
-        for name in ("ssh", "ansible.builtin.ssh", "ansible.legacy.local", "spindle_ssh", "spindle.ansible.spindle_local"):
-            self.assertTrue(ansible_patches.names_a_spindle_connection(name), name)
-        for name in ("paramiko", "ansible.builtin.paramiko_ssh", "community.docker.docker", "winrm", None):
-            self.assertFalse(ansible_patches.names_a_spindle_connection(name), name)
-
     def test_redirected_plugin_answers_to_the_vanilla_name_so_loop_items_reuse_it(self):
         ansible_patches.install()
         plugin = connection_loader.get("ssh", class_only=True)
@@ -174,45 +168,12 @@ class StrategiesTest(unittest.TestCase):
 
         linear = importlib.import_module("ansible.plugins.strategy.linear").StrategyModule
         module = load_strategy_plugin("spindle_linear")
-        with mock.patch.object(linear, "run", vanilla_run), self.no_daemon_start():
+        with mock.patch.object(linear, "run", vanilla_run):
             with self.assertRaises(RuntimeError):
-                module.StrategyModule.run(self.bare_strategy(module), None, None)
+                module.StrategyModule.run(object.__new__(module.StrategyModule), None, None)
         self.assertEqual(seen, [(True, "spindle_ssh")])
         self.assertFalse(ansible_patches.installed())
         self.assertEqual(connection_loader.get("ssh", class_only=True)._load_name, "ssh")
-
-    def test_a_run_starts_the_daemon_before_anything_else_and_preconnects_before_queueing(self):
-        events = []
-        linear = importlib.import_module("ansible.plugins.strategy.linear").StrategyModule
-        module = load_strategy_plugin("spindle_linear")
-        instance = self.bare_strategy(module)
-
-        def vanilla_run(self, iterator, play_context):
-            self._queue_task("host", "task", {}, "play context")
-            return 0
-
-        def before_task(preconnector, *args):
-            events.append(("preconnect",) + args)
-
-        with mock.patch.object(linear, "run", vanilla_run), \
-                mock.patch.object(linear, "_queue_task", lambda self, *args: events.append(("queue",) + args)), \
-                mock.patch.object(strategy.Preconnector, "before_task", before_task), \
-                self.no_daemon_start() as start:
-            self.assertEqual(module.StrategyModule.run(instance, None, None), 0)
-        start.assert_called_once_with({"pid": os.getpid(), "persist": 0}, None)
-        arguments = ("host", "task", {}, "play context")
-        self.assertEqual(events, [("preconnect",) + arguments, ("queue",) + arguments])
-
-    @staticmethod
-    def bare_strategy(module):
-        instance = object.__new__(module.StrategyModule)
-        instance._loader = instance._variable_manager = None
-        return instance
-
-    @staticmethod
-    def no_daemon_start():
-        # the checkout's launcher would start a real daemon
-        return mock.patch.object(strategy.bridge_client, "start_in_background")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """The daemon client: runtime directory, finding and starting the daemon, framing, failures."""
 
-import fcntl
 import json
 import os
 import shutil
@@ -229,8 +228,7 @@ class ReconnectTest(_ClientTestCase):
         self.assertEqual(client.request("spindle.lease", {}), {"daemon": "second"})
 
 
-class _StartTestCase(_ClientTestCase):
-    """Starts the fake daemon (fake_daemon.py) and kills what it started."""
+class StartTest(_ClientTestCase):
 
     def setUp(self):
         super().setUp()
@@ -255,9 +253,6 @@ class _StartTestCase(_ClientTestCase):
 
     def daemon_mode(self, mode):
         return mock.patch.dict(os.environ, {"FAKE_DAEMON_MODE": mode, "SPINDLE_RUNTIME_DIR": self.runtime})
-
-
-class StartTest(_StartTestCase):
 
     def test_no_daemon_starts_one_detached_in_its_own_session(self):
         reply = self.request_with_mode("serve")
@@ -326,88 +321,6 @@ class StartTest(_StartTestCase):
         with self.assertRaises(DaemonError) as caught:
             self.client().request("spindle.status", {})
         self.assertIn("/nonexistent/spindle", caught.exception.message)
-
-
-RUN = {"pid": 4242, "persist": 0}
-
-
-class BackgroundLeaseTest(_ClientTestCase):
-
-    def test_the_run_is_registered_with_a_running_daemon(self):
-        daemon = self.fake_daemon()
-        bridge_client.start_in_background(RUN, environ=self.environ).join(30)
-        self.assertEqual([(frame["address"], frame["body"]) for frame in daemon.frames], [("spindle.lease", {"run": RUN})])
-
-
-class BackgroundStartTest(_StartTestCase):
-
-    def start_lock_is_held(self):
-        fd = os.open(os.path.join(self.runtime, "start.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return False
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-
-    def test_returns_at_once_and_the_daemon_it_starts_serves_the_first_request(self):
-        with self.daemon_mode("serve"):
-            thread = bridge_client.start_in_background(RUN, environ=self.environ)
-            thread.join(30)
-            reply = self.client().request("spindle.status", {})
-        self.started_pids.append(reply["pid"])
-        self.assertFalse(thread.is_alive())
-        self.assertNotEqual(reply["pid"], os.getpid())
-
-    def test_a_request_meanwhile_waits_for_that_daemon_rather_than_starting_another(self):
-        with self.daemon_mode("serve"):
-            thread = bridge_client.start_in_background(RUN, environ=self.environ)
-            reply = self.client().request("spindle.status", {})
-            thread.join(30)
-        self.started_pids.append(reply["pid"])
-        with open(os.path.join(self.runtime, "daemon.json")) as f:
-            self.assertEqual(json.load(f)["pid"], reply["pid"])
-
-    def test_a_failed_start_is_silent_and_left_to_the_first_request(self):
-        self.environ["SPINDLE_COMMAND"] = "/nonexistent/spindle"
-        bridge_client.start_in_background(RUN, environ=self.environ).join(30)
-        with self.assertRaises(DaemonError) as caught:
-            self.client().request("spindle.status", {})
-        self.assertIn("/nonexistent/spindle", caught.exception.message)
-
-    def test_a_worker_forked_while_the_thread_holds_the_start_lock_can_take_it_once_the_thread_lets_go(self):
-        # A daemon that never listens keeps the thread in start.lock until its start timeout.
-        with self.daemon_mode("hang"):
-            thread = bridge_client.start_in_background(RUN, environ=self.environ, start_timeout=2)
-            deadline = time.monotonic() + 10
-            while not self.start_lock_is_held() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            self.assertTrue(thread.is_alive() and self.start_lock_is_held(), "the thread never took start.lock")
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(read_end)
-                answer = b"stuck"
-                child_deadline = time.monotonic() + 15
-                while time.monotonic() < child_deadline:
-                    if not self.start_lock_is_held():
-                        answer = b"free"
-                        break
-                    time.sleep(0.05)
-                if answer == b"stuck":  # who holds it: this child (pid ...), or the parent (whose thread waits)?
-                    answer += (" in child %d; held by %s" % (os.getpid(), _pids_holding(
-                        os.path.join(self.runtime, "start.lock")))).encode()
-                os.write(write_end, answer)
-                os._exit(0)
-            os.close(write_end)
-            thread.join(30)
-            with os.fdopen(read_end, "rb") as answer:
-                outcome = answer.read()
-            os.waitpid(pid, 0)
-        self.started_pids.extend(_pids_holding(os.path.join(self.runtime, "daemon.lock")))
-        # (the child also must not hold the pipe of the thread's Popen: the thread would wait for it)
-        self.assertEqual(outcome, b"free", "the forked child's copy of the descriptor kept start.lock")
 
 
 class ProcessClientTest(unittest.TestCase):

@@ -1,5 +1,5 @@
 """The payload tests (test_ansiballz, test_planner, test_warm_run) and the strategies' patch
-tests (test_ansible_patches, test_preconnect) under every other ansible-core tree: the plugin reads payloads with the
+tests (test_ansible_patches) under every other ansible-core tree: the plugin reads payloads with the
 module_common of the ansible-core it runs in, and the patches replace that release's code, so
 each release needs its own process. The trees: Debian 13's ansible-core as scripts/fetch-ansible-core.sh
 unpacks it (required: scripts/setup.sh fetches it), and any in SPINDLE_ANSIBLE_TREES
@@ -13,7 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEBIAN_13_TREE = os.path.join(os.environ.get("SPINDLE_CACHE") or os.path.expanduser("~/.cache/spindle"),
                               "ansible-core-trixie", "tree", "usr", "lib", "python3", "dist-packages")
-PER_RELEASE_TESTS = ["test_ansiballz", "test_planner", "test_warm_run", "test_ansible_patches", "test_preconnect"]
+PER_RELEASE_TESTS = ["test_ansiballz", "test_planner", "test_warm_run", "test_ansible_patches"]
 
 
 def other_trees():

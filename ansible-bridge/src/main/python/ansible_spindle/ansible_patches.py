@@ -53,12 +53,6 @@ for _vanilla, _spindle in (("ssh", "spindle_ssh"), ("local", "spindle_local")):
         _REDIRECTS[_name] = (_spindle, "ansible.builtin." + _vanilla)
 
 
-def names_a_spindle_connection(name):
-    """Whether a task asking for connection `name` gets spindle_ssh or spindle_local while the
-    patches are installed (by the redirect, or by naming them, collection FQCN included)."""
-    return name in _REDIRECTS or str(name).rsplit(".", 1)[-1] in ("spindle_ssh", "spindle_local")
-
-
 def release_of(version):
     """(major, minor) of an ansible-core version string, None when it does not start like one."""
     parts = version.split(".")

@@ -17,7 +17,6 @@ import socket
 import stat
 import struct
 import subprocess
-import threading
 import time
 import uuid
 
@@ -258,32 +257,6 @@ def connect_to_running_daemon(directory):
     return Channel(sock, info["secret"], os.path.join(directory, "daemon.log"))
 
 
-# A thread (start_in_background) may be starting the daemon when Ansible forks a worker, and the
-# worker must not keep what that thread holds:
-# - the lock files this module has open (_lock_fds): an flock belongs to the open file, so the
-#   child's copy of start.lock's descriptor would keep the lock after the parent's thread lets go,
-#   and the child, waiting for that lock to find the daemon, would wait for itself forever. The
-#   child closes its copies at fork.
-# - the pipe through which subprocess learns that the daemon's exec worked: a child holding its
-#   write end would keep Popen (and with it start.lock) waiting until the child exits, while the
-#   child waits for start.lock. So a fork waits until Popen has returned (_fork_guard).
-_lock_fds = set()
-_fork_guard = threading.Lock()
-
-
-def _open_lock_file(path):
-    with _fork_guard:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        _lock_fds.add(fd)
-    return fd
-
-
-def _close_lock_file(fd):
-    with _fork_guard:
-        _lock_fds.discard(fd)
-        os.close(fd)  # and with it whatever lock we took
-
-
 class _FileLock:
     """An exclusive flock held for the duration of a `with` block."""
 
@@ -292,16 +265,12 @@ class _FileLock:
         self._fd = None
 
     def __enter__(self):
-        self._fd = _open_lock_file(self._path)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-        except BaseException:
-            _close_lock_file(self._fd)
-            raise
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
         return self
 
     def __exit__(self, *exc):
-        _close_lock_file(self._fd)  # closing releases the lock
+        os.close(self._fd)  # closing releases the lock
 
 
 def _daemon_lock_held(directory):
@@ -310,7 +279,7 @@ def _daemon_lock_held(directory):
     The lock is an flock; a POSIX record lock (what Java's FileChannel.lock takes on Linux, and
     which flock can't see) counts too.
     """
-    fd = _open_lock_file(os.path.join(directory, "daemon.lock"))
+    fd = os.open(os.path.join(directory, "daemon.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         for take_lock in (fcntl.flock, fcntl.lockf):
             try:
@@ -321,7 +290,7 @@ def _daemon_lock_held(directory):
                 raise
         return False
     finally:
-        _close_lock_file(fd)
+        os.close(fd)  # and with it whatever we took
 
 
 # Daemons this process started. The daemon is meant to outlive us; holding on to its Popen keeps
@@ -334,7 +303,7 @@ def _spawn_daemon(directory, argv):
     # what comes before that or beside it (a JVM that cannot start, a fatal error), emptied each start.
     out_fd = os.open(_startup_output(directory), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with open(os.devnull, "rb") as devnull, _fork_guard:
+        with open(os.devnull, "rb") as devnull:
             process = subprocess.Popen(argv, stdin=devnull, stdout=out_fd, stderr=out_fd,
                                        close_fds=True, start_new_session=True)
     except OSError as e:
@@ -442,58 +411,13 @@ def process_client(command=None):
     return _process_client
 
 
-def start_in_background(run, command=None, environ=None, start_timeout=START_TIMEOUT_S):
-    """Starts the user's daemon in a thread unless one runs, registers `run` ({"pid", "persist"})
-    with it, and returns that thread at once.
-
-    For a strategy's run, so the JVM starts while Ansible is still busy with inventory, variables
-    and templating; the lease keeps a daemon started this early from ending for want of a run
-    before the run's first task reaches it. A worker that needs the daemon meanwhile waits for
-    it through start.lock as it would for another worker's start; a failure is left for that
-    worker's own request to report (in the same words), so the thread says nothing.
-    """
-    environ = os.environ if environ is None else environ
-
-    def start():
-        try:
-            channel = connect_or_start_daemon(runtime_dir(environ), spindle_command(command, environ), start_timeout)
-            try:
-                channel.call("spindle.lease", {"run": run})
-            finally:
-                channel.close()
-        except Exception:
-            pass
-
-    thread = threading.Thread(target=start, name="spindle-daemon-start", daemon=True)
-    thread.start()
-    return thread
-
-
-def _before_fork():
-    # No other thread is between opening a lock file and noting it, or in Popen, while we fork.
-    _fork_guard.acquire()
-
-
-def _after_fork_in_parent():
-    _fork_guard.release()
-
-
-def _after_fork_in_child():
-    global _process_client
-    # The threads that opened these are not in the child (see _lock_fds).
-    for fd in _lock_fds:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _lock_fds.clear()
-    _fork_guard.release()
+def _forget_inherited_client():
     # A forked worker gets a copy of the parent's socket; closing the copy leaves the parent's
     # connection alone and makes sure two processes never interleave frames on one stream.
+    global _process_client
     if _process_client is not None:
         _process_client.close()
         _process_client = None
 
 
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
-                    after_in_child=_after_fork_in_child)
+os.register_at_fork(after_in_child=_forget_inherited_client)

@@ -172,16 +172,6 @@ class SpindleConnectionBase(ConnectionBase):
         self._request("spindle.fetch", {"src": self._target_path(in_path),
                                         "dest_path": self._controller_path(out_path)})
 
-    def preconnect_request(self, run_pid, python):
-        """(address, body) of the request that brings up the agent this connection's first
-        request will want (preconnect.py): the login's, running `python` (None: discovered).
-        Its task id is its own, so no task's first request looks like a retry of it."""
-        return "spindle.interpreters", {
-            "target": self._target(python), "become": None,
-            "run": {"pid": run_pid, "persist": self._run()["persist"]},
-            "task": {"id": "preconnect/%s" % self._play_context.remote_addr, "seq": 1},
-        }
-
     def reset(self):
         self._request("spindle.reset", {})
         self.close()

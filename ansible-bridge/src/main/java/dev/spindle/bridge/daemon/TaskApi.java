@@ -45,9 +45,6 @@ final class TaskApi {
     /** Addresses that don't act on a host, so they carry no task id. */
     private static final Set<String> RUN_ADDRESSES = Set.of("spindle.lease", "spindle.status");
 
-    /** The task id prefix of the request a Spindle strategy sends before a host's first task (docs/daemon-api.md §3). */
-    private static final String PRECONNECT = "preconnect/";
-
     /** Calls without a task timeout still end, rather than hold a worker forever. */
     private static final Duration DEFAULT_DEADLINE = Duration.ofHours(12);
     private static final Duration STATUS_DEADLINE = Duration.ofSeconds(5);
@@ -102,10 +99,6 @@ final class TaskApi {
             result = Future.failedFuture(e);
         }
         String forTask = task;
-        if (task.startsWith(PRECONNECT)) {
-            // what shows in daemon.log that a run logged in ahead of its hosts' first tasks
-            result.onSuccess(reply -> LOG.info("{}: logged in, agent up", forTask));
-        }
         result.onSuccess(message::reply).onFailure(error -> {
             Failure failure = error instanceof AgentFailure af ? af.failure : Failure.of(error, true);
             Throwable cause = error instanceof AgentFailure af ? af.getCause() : error;

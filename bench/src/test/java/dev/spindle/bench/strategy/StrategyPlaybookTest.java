@@ -165,42 +165,6 @@ class StrategyPlaybookTest {
                 () -> assertEquals(1, run.logins(), "SSH logins sshd accepted"));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("trees")
-    void aColdRunStartsTheDaemonAndLogsInBeforeTheFirstTask(AnsibleTree tree) throws Exception {
-        Path ansibleLog = dir.resolve("preconnect-" + tree.name() + ".log");
-        Map<String, String> env = new HashMap<>(tree.environment());
-        env.put("ANSIBLE_LOG_PATH", ansibleLog.toString());
-        Run run = run(tree.name(), env, "preconnect.yml", null);
-        List<String> daemonLog = run.daemonLog().lines().toList();
-        int listening = indexOf(daemonLog, "listening on");
-        int loggedIn = indexOf(daemonLog, "preconnect/127.0.0.1#1: logged in, agent up");
-        // the hostname task's first request, as its worker logged it at -vvv
-        String firstRequest = Files.readAllLines(ansibleLog).stream().filter(line -> line.contains("SPINDLE: spindle."))
-                .findFirst().orElse("");
-        assertAll(
-                () -> assertEquals(0, run.exitStatus(), run.output()),
-                () -> assertTrue(listening >= 0 && loggedIn > listening, "daemon.log:\n" + run.daemonLog()),
-                () -> assertTrue(!firstRequest.isEmpty() && loggedIn >= 0
-                                && timestamp(daemonLog.get(loggedIn)).compareTo(timestamp(firstRequest)) < 0,
-                        "logged in at " + (loggedIn >= 0 ? daemonLog.get(loggedIn) : "never") + ", first request " + firstRequest),
-                () -> assertEquals(1, run.logins(), "SSH logins sshd accepted: the task used the preconnected login"));
-    }
-
-    private static int indexOf(List<String> lines, String what) {
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).contains(what)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** "yyyy-MM-dd HH:mm:ss.SSS" from a daemon.log line (logback) or an Ansible log line ("," before the millis). */
-    private static String timestamp(String line) {
-        return line.substring(0, "yyyy-MM-dd HH:mm:ss.SSS".length()).replace(',', '.');
-    }
-
     private static long count(String text, String what) {
         return text.lines().filter(line -> line.contains(what)).count();
     }
