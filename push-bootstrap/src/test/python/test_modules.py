@@ -9,6 +9,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -430,6 +431,26 @@ class ZipCacheTest(unittest.TestCase):
         self.assertRaises(UnknownPayload, cache.get, payloads[1].sha1)
         self.assertLessEqual(cache.size, cache.limit)
         self.assertRaises(ValueError, cache.get, "0" * 40, payloads[1].zip_b64)
+
+    def test_concurrent_first_compiles_agree_on_one_shown_path(self):
+        # the shown path is random and keys the zip's warm parent: tasks that compiled it at
+        # the same time must still share one (ten keys made ten parents, and closed the oldest)
+        payload = TinyPayload("x = 1\n")
+        cache = ZipCache()
+        data = cache.get(payload.sha1, payload.zip_b64)
+        start = threading.Barrier(8)
+        results = []
+
+        def compile_once():
+            start.wait()
+            results.append(cache.compiled(payload.sha1, data, "ping")[0])
+
+        threads = [threading.Thread(target=compile_once) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(len(set(results)), 1, results)
 
 
 class FallbackTest(unittest.TestCase):

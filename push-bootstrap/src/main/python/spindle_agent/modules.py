@@ -112,7 +112,10 @@ class ZipCache(object):
             known = (shown, compile_zip(data, shown))
             with self._lock:
                 if sha1 in self._zips:
-                    self._compiled.setdefault(sha1, {})[name] = known
+                    # Concurrent first tasks compile it each; all of them take the first one kept:
+                    # its shown path (random) is also their warm parent's key, and ten keys for
+                    # one module made ten warm parents, the oldest closed with its task running.
+                    known = self._compiled.setdefault(sha1, {}).setdefault(name, known)
         return known
 
 
