@@ -10,18 +10,20 @@ import java.util.TreeSet;
 import dev.spindle.cli.Main.UsageException;
 
 /**
- * The command line of {@code spindle bench ansible [--rounds N] [--ansible DIR] [--mitogen DIR] [--only KEYS]}:
- * how many interleaved rounds, which ansible-core runs them (see {@link AnsibleCore#at}), a
+ * The command line of {@code spindle bench ansible --login USER [--rounds N] [--ansible DIR] [--mitogen DIR] [--only KEYS]}:
+ * the plain account the target is logged into (with passwordless sudo for the sudo scenario), how many interleaved rounds, which ansible-core runs them (see {@link AnsibleCore#at}), a
  * Mitogen checkout whose {@code mitogen_linear} becomes one more column, and which scenarios
  * (comma-separated keys: hostname, sudo, mixed, cold; all by default; the floor always runs).
  */
-record AnsibleBenchOptions(int rounds, AnsibleCore ansible, Optional<Column> mitogen, Set<String> onlyKeys) {
+record AnsibleBenchOptions(String login, int rounds, AnsibleCore ansible, Optional<Column> mitogen, Set<String> onlyKeys) {
 
-    static final String USAGE = "spindle bench ansible [--rounds N] [--ansible DIR] [--mitogen DIR] [--only hostname,sudo,mixed,cold]";
+    static final String USAGE = "spindle bench ansible --login USER [--rounds N] [--ansible DIR] [--mitogen DIR]"
+            + " [--only hostname,sudo,mixed,cold]  (sudo scripts/bench-ansible.sh [OPTIONS] makes a throwaway USER)";
     static final Set<String> SCENARIO_KEYS = Set.of("hostname", "sudo", "mixed", "cold");
     static final int DEFAULT_ROUNDS = 3;
 
     static AnsibleBenchOptions parse(List<String> args) throws UsageException {
+        String login = null;
         int rounds = DEFAULT_ROUNDS;
         AnsibleCore ansible = AnsibleCore.installed();
         Optional<Column> mitogen = Optional.empty();
@@ -34,6 +36,7 @@ record AnsibleBenchOptions(int rounds, AnsibleCore ansible, Optional<Column> mit
             String value = args.get(i + 1);
             try {
                 switch (option) {
+                    case "--login" -> login = value;
                     case "--rounds" -> rounds = rounds(value);
                     case "--ansible" -> ansible = AnsibleCore.at(Path.of(value));
                     case "--mitogen" -> mitogen = Optional.of(Column.mitogen(Path.of(value)));
@@ -44,7 +47,10 @@ record AnsibleBenchOptions(int rounds, AnsibleCore ansible, Optional<Column> mit
                 throw new UsageException(e.getMessage() + "\nusage: " + USAGE);
             }
         }
-        return new AnsibleBenchOptions(rounds, ansible, mitogen, only);
+        if (login == null) {
+            throw new UsageException("--login USER is required\nusage: " + USAGE);
+        }
+        return new AnsibleBenchOptions(login, rounds, ansible, mitogen, only);
     }
 
     /** The scenarios of {@code all} that {@code --only} kept. */

@@ -37,25 +37,30 @@ public final class AnsibleComparisonCommands {
     private AnsibleComparisonCommands() {
     }
 
-    /** {@code spindle bench ansible [--rounds N] [--ansible DIR] [--mitogen DIR]}, parsed. */
+    /** {@code spindle bench ansible --login USER [...]}, parsed. */
     static int benchmark(AnsibleBenchOptions options) {
         String command = "spindle bench ansible";
-        var problem = BenchAccount.problem();
-        if (problem.isPresent()) {
-            System.err.println(command + ": " + problem.get());
-            return 1;
-        }
         List<Column> columns = new ArrayList<>(List.of(Column.vanilla(), Column.spindleSsh(), Column.spindleLinear()));
         options.mitogen().ifPresent(columns::add);
-        // the account outlives the target (sshd must stop before its user's sessions are gone)
-        try (BenchAccount account = BenchAccount.create()) {
-            Path home = account.home();
+        try {
+            // a plain account (scripts/bench-ansible.sh makes a throwaway one): the target's
+            // login shell runs in every SSH exec, so its rc files would be measured too
+            Path home = homeOf(options.login());
             return compare(command, options.ansible(), columns, options.rounds(), true,
-                    dir -> LoopbackTarget.openSsh(account.name(), dir), dir -> options.only(benchmarkScenarios(dir, home)));
+                    dir -> LoopbackTarget.openSsh(options.login(), dir), dir -> options.only(benchmarkScenarios(dir, home)));
         } catch (IOException | InterruptedException e) {
             System.err.println(command + ": " + e.getMessage());
             return 1;
         }
+    }
+
+    private static Path homeOf(String user) throws IOException, InterruptedException {
+        BoundedCommand.Result entry = BoundedCommand.run(List.of("getent", "passwd", user), "", Duration.ofSeconds(10));
+        String[] fields = entry.output().strip().split(":", -1);
+        if (entry.status() != 0 || fields.length < 6) {
+            throw new IOException("--login " + user + ": no such account (scripts/bench-ansible.sh makes a throwaway one)");
+        }
+        return Path.of(fields[5]);
     }
 
     /** {@code spindle demo [--target USER@HOST[:PORT]]}; exit status 2 for a bad command line. */

@@ -14,7 +14,7 @@ public final class BenchMain {
     private static final String USAGE = """
             usage: spindle demo [--target USER@HOST[:PORT]]   100 Ansible tasks, vanilla vs spindle_ssh
                    spindle bench spine [--user USER]          cold/warm/bootstrap numbers against OpenSSH on loopback
-                   spindle bench ansible [--rounds N] [--ansible DIR] [--mitogen DIR]
+                   spindle bench ansible --login USER [--rounds N] [--ansible DIR] [--mitogen DIR] [--only KEYS]
                                                               vanilla vs spindle_ssh (vs Mitogen), five scenarios,
                                                               interleaved, against OpenSSH on loopback (as root)""";
 

@@ -29,7 +29,7 @@ class AnsibleBenchOptionsTest {
 
     @Test
     void withoutOptionsItRunsThreeRoundsUnderTheInstalledAnsibleWithoutMitogen() throws UsageException {
-        AnsibleBenchOptions options = AnsibleBenchOptions.parse(List.of());
+        AnsibleBenchOptions options = parse(List.of());
         assertEquals(3, options.rounds());
         assertEquals(AnsibleCore.installed(), options.ansible());
         assertEquals(Optional.empty(), options.mitogen());
@@ -37,9 +37,9 @@ class AnsibleBenchOptionsTest {
 
     @Test
     void roundsMustBeAWholeNumberOfAtLeastOne() throws UsageException {
-        assertEquals(1, AnsibleBenchOptions.parse(List.of("--rounds", "1")).rounds());
+        assertEquals(1, parse(List.of("--rounds", "1")).rounds());
         for (String bad : List.of("0", "-2", "three", "")) {
-            UsageException e = assertThrows(UsageException.class, () -> AnsibleBenchOptions.parse(List.of("--rounds", bad)));
+            UsageException e = assertThrows(UsageException.class, () -> parse(List.of("--rounds", bad)));
             assertTrue(e.getMessage().contains("at least 1, not '" + bad + "'"), e.getMessage());
             assertTrue(e.getMessage().contains(AnsibleBenchOptions.USAGE), e.getMessage());
         }
@@ -47,9 +47,9 @@ class AnsibleBenchOptionsTest {
 
     @Test
     void anOptionWithoutItsValueOrAnUnknownOneIsAUsageError() {
-        assertTrue(assertThrows(UsageException.class, () -> AnsibleBenchOptions.parse(List.of("--rounds")))
+        assertTrue(assertThrows(UsageException.class, () -> parse(List.of("--rounds")))
                 .getMessage().startsWith("--rounds needs a value"));
-        assertTrue(assertThrows(UsageException.class, () -> AnsibleBenchOptions.parse(List.of("--pairs", "3")))
+        assertTrue(assertThrows(UsageException.class, () -> parse(List.of("--pairs", "3")))
                 .getMessage().startsWith("unknown option '--pairs'"));
     }
 
@@ -57,7 +57,7 @@ class AnsibleBenchOptionsTest {
     void ansibleTakesAnUnpackedDebianPackage() throws Exception {
         Path root = dir.resolve("ansible-core-trixie/tree");
         ansibleIn(root.resolve("usr/lib/python3/dist-packages"));
-        AnsibleCore core = AnsibleBenchOptions.parse(List.of("--ansible", root.toString())).ansible();
+        AnsibleCore core = parse(List.of("--ansible", root.toString())).ansible();
         Path packages = root.resolve("usr/lib/python3/dist-packages");
         assertEquals(Optional.of(packages), core.pythonPath());
         assertEquals(List.of("/usr/bin/python3", root.resolve("usr/bin/ansible-playbook").toString()), core.command("ansible-playbook"));
@@ -71,7 +71,7 @@ class AnsibleBenchOptionsTest {
         ansibleIn(lib);
         Files.createDirectories(dir.resolve("ansible/bin"));
         Files.writeString(dir.resolve("ansible/bin/ansible-playbook"), "");
-        AnsibleCore core = AnsibleBenchOptions.parse(List.of("--ansible", lib.toString())).ansible();
+        AnsibleCore core = parse(List.of("--ansible", lib.toString())).ansible();
         assertEquals(Optional.of(lib), core.pythonPath());
         assertEquals(Map.of("PYTHONPATH", lib.toString()), core.environment());
         assertEquals(List.of("/usr/bin/python3", dir.resolve("ansible/bin/ansible-playbook").toString()), core.command("ansible-playbook"));
@@ -80,7 +80,7 @@ class AnsibleBenchOptionsTest {
     @Test
     void ansibleRefusesAFolderWithoutAnsibleCore() {
         UsageException e = assertThrows(UsageException.class,
-                () -> AnsibleBenchOptions.parse(List.of("--ansible", dir.toString())));
+                () -> parse(List.of("--ansible", dir.toString())));
         assertTrue(e.getMessage().startsWith("no ansible-core in " + dir), e.getMessage());
     }
 
@@ -88,7 +88,7 @@ class AnsibleBenchOptionsTest {
     void mitogenAddsAColumnWithItsLinearStrategy() throws Exception {
         Path strategies = Files.createDirectories(dir.resolve("mitogen/ansible_mitogen/plugins/strategy"));
         Files.writeString(strategies.resolve("mitogen_linear.py"), "");
-        Column column = AnsibleBenchOptions.parse(List.of("--mitogen", dir.resolve("mitogen").toString(), "--rounds", "2"))
+        Column column = parse(List.of("--mitogen", dir.resolve("mitogen").toString(), "--rounds", "2"))
                 .mitogen().orElseThrow();
         assertEquals(Optional.of("mitogen_linear"), column.strategy());
         assertEquals(List.of(strategies), column.strategyPlugins());
@@ -99,7 +99,7 @@ class AnsibleBenchOptionsTest {
     @Test
     void mitogenRefusesAFolderWithoutIt() {
         UsageException e = assertThrows(UsageException.class,
-                () -> AnsibleBenchOptions.parse(List.of("--mitogen", dir.toString())));
+                () -> parse(List.of("--mitogen", dir.toString())));
         assertTrue(e.getMessage().startsWith("no Mitogen in " + dir), e.getMessage());
     }
 
@@ -112,9 +112,22 @@ class AnsibleBenchOptionsTest {
     void onlyKeepsTheNamedScenariosAndRefusesUnknownKeys() throws UsageException {
         List<Scenario> all = List.of(new Scenario("hostname", "100 x hostname", "h.yml", List.of(), 100, false),
                 new Scenario("cold", "5 tasks", "c.yml", List.of(), 5, true));
-        assertEquals(all, AnsibleBenchOptions.parse(List.of()).only(all));
-        assertEquals(List.of(all.get(1)), AnsibleBenchOptions.parse(List.of("--only", "cold,sudo")).only(all));
-        UsageException e = assertThrows(UsageException.class, () -> AnsibleBenchOptions.parse(List.of("--only", "warm")));
+        assertEquals(all, parse(List.of()).only(all));
+        assertEquals(List.of(all.get(1)), parse(List.of("--only", "cold,sudo")).only(all));
+        UsageException e = assertThrows(UsageException.class, () -> parse(List.of("--only", "warm")));
         assertTrue(e.getMessage().contains("not 'warm'"), e.getMessage());
+    }
+
+    @Test
+    void theLoginAccountIsRequired() {
+        UsageException e = assertThrows(UsageException.class, () -> AnsibleBenchOptions.parse(List.of("--rounds", "1")));
+        assertTrue(e.getMessage().startsWith("--login USER is required"), e.getMessage());
+    }
+
+    /** The options with a login account, which every benchmark needs. */
+    private static AnsibleBenchOptions parse(List<String> args) throws UsageException {
+        List<String> all = new java.util.ArrayList<>(List.of("--login", "someone"));
+        all.addAll(args);
+        return AnsibleBenchOptions.parse(all);
     }
 }
